@@ -1,0 +1,261 @@
+/**
+ * A live connection to one kernel: the WebSocket channel, the pending
+ * requests, and what happens when the kernel or the socket goes away.
+ *
+ * - Server-made IOPub `status: restarting` (the kernel died and Jupyter
+ *   restarted it) or `dead` (it could not) fail every pending request with
+ *   {@link KernelDeadError} and are reported through `onLost`.
+ * - An unexpected socket close is followed by `GET /api/kernels/{id}`: if the
+ *   kernel still lives, the socket is reopened with the same session id (the
+ *   server replays what it buffered meanwhile) and pending requests go on;
+ *   if it is gone (404) or the server is unreachable, they fail.
+ *
+ * @module
+ */
+
+import type { Logger } from "../obs/log.ts";
+import { KernelChannel } from "./channel.ts";
+import {
+  JupyterUnreachableError,
+  KernelChannelClosedError,
+  KernelDeadError,
+  KernelNotFoundError,
+} from "./errors.ts";
+import { ExecutionFuture } from "./future.ts";
+import {
+  createMessage,
+  executeRequest,
+  isStatus,
+  type KernelMessage,
+  parentId,
+} from "./messages.ts";
+import type { JupyterRestClient } from "./rest.ts";
+
+/** Why a connection can no longer run code on its kernel. */
+export type KernelLoss =
+  | { kind: "restarted"; error: KernelDeadError }
+  | { kind: "dead"; error: KernelDeadError }
+  | { kind: "gone"; error: KernelNotFoundError }
+  | { kind: "unreachable"; error: JupyterUnreachableError }
+  | { kind: "closed"; error: KernelChannelClosedError };
+
+/** Options of {@link KernelConnection.open}. */
+export interface KernelConnectionOptions {
+  rest: JupyterRestClient;
+  kernelId: string;
+  logger: Logger;
+  /** Called when the kernel's state is lost, while busy or idle. */
+  onLost?: (loss: KernelLoss) => void;
+  /** @default true (see `channel.ts`) */
+  pongAfterFrame?: boolean;
+  /** @default true */
+  offerV1?: boolean;
+  /**
+   * How long to try reopening a dropped socket while the kernel lives.
+   * @default 10000
+   */
+  reconnectTimeoutMs?: number;
+}
+
+/** A live connection to one kernel. */
+export class KernelConnection {
+  /** The kernel's id. */
+  readonly kernelId: string;
+  /** The client session id (stable across reconnects). */
+  readonly sessionId = crypto.randomUUID();
+  readonly #options: KernelConnectionOptions;
+  readonly #pending = new Map<string, ExecutionFuture>();
+  readonly #replies = new Map<string, (msg: KernelMessage) => void>();
+  #channel?: KernelChannel;
+  #closed = false;
+  #lost?: KernelLoss;
+  /** While true, `restarting`/`starting` statuses are ours (a REST restart), not a death. */
+  restartingByUs = false;
+
+  private constructor(options: KernelConnectionOptions) {
+    this.kernelId = options.kernelId;
+    this.#options = options;
+  }
+
+  /**
+   * Opens the kernel's WebSocket.
+   *
+   * @param options REST client, kernel id, logger, loss callback.
+   * @throws {KernelNotFoundError} When the kernel does not exist.
+   * @throws {JupyterUnreachableError} When the server cannot be reached.
+   * @throws {ChannelOpenError} When the upgrade is refused for another reason.
+   */
+  static async open(options: KernelConnectionOptions): Promise<KernelConnection> {
+    const conn = new KernelConnection(options);
+    await conn.#connect();
+    return conn;
+  }
+
+  /** Why this connection is unusable, if it is. */
+  get lost(): KernelLoss | undefined {
+    return this.#lost;
+  }
+
+  /** The framing the server picked. */
+  get protocol(): string {
+    return this.#channel?.protocol ?? "none";
+  }
+
+  /**
+   * Sends an `execute_request` (with `allow_stdin: false`).
+   *
+   * @param code The cell.
+   * @param onIopub Called with each output message of this request, in arrival order.
+   * @param silent True for housekeeping code.
+   * @returns The request's future; its `done` rejects with the loss's error if the kernel is lost.
+   */
+  execute(
+    code: string,
+    onIopub: (msg: KernelMessage) => void,
+    silent = false,
+  ): ExecutionFuture {
+    const msg = executeRequest(code, this.sessionId, silent);
+    const future = new ExecutionFuture(msg.header.msg_id, onIopub);
+    if (this.#lost) {
+      future.fail(this.#lost.error);
+      return future;
+    }
+    this.#pending.set(future.msgId, future);
+    future.done.finally(() => this.#pending.delete(future.msgId)).catch(() => {});
+    if (!this.#channel?.send(msg)) {
+      future.fail(new KernelChannelClosedError(this.kernelId, "is not open"));
+    }
+    return future;
+  }
+
+  /**
+   * Sends `kernel_info_request` and waits for the reply: proves the kernel answers.
+   *
+   * @param timeoutMs How long to wait.
+   * @returns True when the kernel replied in time.
+   */
+  async kernelInfo(timeoutMs: number): Promise<boolean> {
+    if (this.#lost) return false;
+    const msg = createMessage("shell", "kernel_info_request", {}, this.sessionId);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const replied = new Promise<boolean>((resolve) => {
+      this.#replies.set(msg.header.msg_id, () => resolve(true));
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    if (!this.#channel?.send(msg)) return false;
+    try {
+      return await replied;
+    } finally {
+      clearTimeout(timer);
+      this.#replies.delete(msg.header.msg_id);
+    }
+  }
+
+  /**
+   * Fails every pending request (e.g. after a restart by us, which abandons them).
+   *
+   * @param err The error their futures reject with.
+   */
+  failPending(err: Error): void {
+    for (const future of [...this.#pending.values()]) future.fail(err);
+  }
+
+  /** Closes the socket; pending requests fail. Does not touch the kernel. */
+  close(): void {
+    this.#closed = true;
+    this.#channel?.close();
+    this.failPending(new KernelChannelClosedError(this.kernelId, "was closed by sidekernel"));
+  }
+
+  async #connect(): Promise<void> {
+    const { rest, kernelId } = this.#options;
+    try {
+      this.#channel = await KernelChannel.open({
+        url: rest.channelsUrl(kernelId, this.sessionId),
+        kernelId,
+        pongAfterFrame: this.#options.pongAfterFrame,
+        offerV1: this.#options.offerV1,
+        onMessage: (msg) => this.#dispatch(msg),
+        onClose: (code) => void this.#onSocketClosed(code),
+      });
+    } catch (err) {
+      // Say precisely why: the kernel is gone, or the server is.
+      await rest.getKernel(kernelId);
+      throw err;
+    }
+  }
+
+  #dispatch(msg: KernelMessage): void {
+    const parent = parentId(msg);
+    if (parent) {
+      const future = this.#pending.get(parent);
+      if (future) {
+        future.handle(msg);
+        return;
+      }
+      this.#replies.get(parent)?.(msg);
+      return;
+    }
+    // Statuses without a parent are made by the server about the kernel process.
+    if (isStatus(msg) && !this.restartingByUs) {
+      const state = msg.content.execution_state;
+      if (state === "restarting") {
+        this.#lose({
+          kind: "restarted",
+          error: new KernelDeadError(this.kernelId, "the kernel died and Jupyter restarted it"),
+        }, false);
+      } else if (state === "dead") {
+        this.#lose({
+          kind: "dead",
+          error: new KernelDeadError(this.kernelId, "the kernel died and could not be restarted"),
+        }, true);
+      }
+    }
+  }
+
+  /** Reports a loss; `final` marks the connection unusable (a `restarted` kernel lives on). */
+  #lose(loss: KernelLoss, final: boolean): void {
+    this.#options.logger.warn("kernel lost", { kernelId: this.kernelId, loss: loss.kind });
+    if (final) this.#lost = loss;
+    this.failPending(loss.error);
+    this.#options.onLost?.(loss);
+  }
+
+  async #onSocketClosed(code: number): Promise<void> {
+    if (this.#closed || this.#lost) return;
+    const { rest, kernelId, logger } = this.#options;
+    logger.info("kernel websocket closed; checking the kernel", { kernelId, code });
+    const deadline = Date.now() + (this.#options.reconnectTimeoutMs ?? 10_000);
+    let lastError: unknown;
+    while (!this.#closed && Date.now() < deadline) {
+      try {
+        await rest.getKernel(kernelId);
+        await this.#connect();
+        logger.info("kernel websocket reopened", { kernelId });
+        return;
+      } catch (err) {
+        lastError = err;
+        if (err instanceof KernelNotFoundError) {
+          this.#lose({ kind: "gone", error: err }, true);
+          return;
+        }
+        if (err instanceof JupyterUnreachableError) {
+          this.#lose({ kind: "unreachable", error: err }, true);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    if (this.#closed) return;
+    this.#lose({
+      kind: "closed",
+      error: new KernelChannelClosedError(
+        kernelId,
+        `closed (code ${code}) and could not be reopened`,
+        {
+          cause: lastError,
+        },
+      ),
+    }, true);
+  }
+}

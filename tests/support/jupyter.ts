@@ -1,0 +1,220 @@
+/**
+ * Starts a real Jupyter Server for tests and benchmarks.
+ *
+ * The server's root dir is a fresh temp dir under `./workspace/` (the only
+ * folder the server's permission set may touch), its port a free loopback
+ * port, its token random. Kernel connection files go to a private runtime dir
+ * inside the root, so {@link JupyterServer.kill} can find and kill the
+ * kernels too, as a crashed container would.
+ *
+ * @module
+ */
+
+const PYTHON = "/usr/bin/python3";
+const READY_TIMEOUT_MS = 30_000;
+
+/** A running Jupyter Server started by {@link startJupyterServer}. */
+export interface JupyterServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The server's token. */
+  readonly token: string;
+  /** The server's root dir (absolute); kernels start here. */
+  readonly rootDir: string;
+  /** Stops the server gracefully (it shuts its kernels down) and removes the root dir. */
+  stop(): Promise<void>;
+  /** Kills the server and its kernels with SIGKILL, as a crashed container; keeps the root dir. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port with the same token (after `kill()`). */
+  restart(): Promise<void>;
+}
+
+/** Options of {@link startJupyterServer}. */
+export interface JupyterServerOptions {
+  /**
+   * Parent of the temp root dir.
+   * @default "workspace"
+   */
+  parentDir?: string;
+  /** Extra `--Name.trait=value` arguments. */
+  extraArgs?: string[];
+}
+
+/**
+ * Starts a Jupyter Server on a free loopback port and waits until `/api` answers.
+ *
+ * @param options Where to put the root dir, extra server arguments.
+ * @returns The running server; call `stop()` when done.
+ * @throws {Error} When the server does not answer within 30 s (its stderr is in the message).
+ *
+ * @example
+ * ```ts
+ * const server = await startJupyterServer();
+ * try {
+ *   const res = await fetch(`${server.url}/api`);
+ *   await res.body?.cancel();
+ * } finally {
+ *   await server.stop();
+ * }
+ * ```
+ */
+export async function startJupyterServer(
+  options: JupyterServerOptions = {},
+): Promise<JupyterServer> {
+  const parentDir = options.parentDir ?? "workspace";
+  await Deno.mkdir(parentDir, { recursive: true });
+  const rootDir = await Deno.realPath(
+    await Deno.makeTempDir({ dir: parentDir, prefix: ".test-jupyter-" }),
+  );
+  const runtimeDir = `${rootDir}/.runtime`;
+  await Deno.mkdir(runtimeDir);
+  const port = freePort();
+  const token = crypto.randomUUID().replaceAll("-", "");
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    "-m",
+    "jupyter_server",
+    "--allow-root",
+    "--no-browser",
+    "--ServerApp.ip=127.0.0.1",
+    `--ServerApp.port=${port}`,
+    "--ServerApp.port_retries=0",
+    `--ServerApp.token=${token}`,
+    `--ServerApp.root_dir=${rootDir}`,
+    ...(options.extraArgs ?? []),
+  ];
+
+  let child: Deno.ChildProcess | undefined;
+  let stderrText = "";
+  let drained: Promise<void> = Promise.resolve();
+
+  const spawn = async () => {
+    stderrText = "";
+    child = new Deno.Command(PYTHON, {
+      args,
+      env: { JUPYTER_RUNTIME_DIR: runtimeDir, PYTHONUNBUFFERED: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    drained = drain(child.stderr, (text) => {
+      stderrText = (stderrText + text).slice(-8000);
+    });
+    const ok = await waitForApi(url, token, child.status);
+    if (!ok) {
+      await killChild(child);
+      await drained;
+      throw new Error(`Jupyter Server did not start on ${url}:\n${stderrText}`);
+    }
+  };
+
+  const killAll = async () => {
+    if (child) await killChild(child);
+    child = undefined;
+    await drained;
+    await killKernels(runtimeDir);
+  };
+
+  await spawn();
+  return {
+    url,
+    token,
+    rootDir,
+    async stop() {
+      if (child) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const exited = await Promise.race([
+          child.status.then(() => true),
+          new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 10_000)),
+        ]);
+        clearTimeout(timer);
+        if (!exited) await killChild(child);
+        child = undefined;
+        await drained;
+      }
+      await killKernels(runtimeDir);
+      await Deno.remove(rootDir, { recursive: true }).catch(() => {});
+    },
+    kill: killAll,
+    async restart() {
+      await killAll();
+      await spawn();
+    },
+  };
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForApi(
+  url: string,
+  token: string,
+  exited: Promise<Deno.CommandStatus>,
+): Promise<boolean> {
+  let dead = false;
+  exited.then(() => dead = true);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && !dead) {
+    try {
+      const res = await fetch(`${url}/api`, { headers: { Authorization: `token ${token}` } });
+      await res.body?.cancel();
+      if (res.ok) return true;
+    } catch { /* not listening yet */ }
+    await delay(100);
+  }
+  return false;
+}
+
+async function drain(stream: ReadableStream<Uint8Array>, onText: (t: string) => void) {
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+  } catch { /* stream closed */ }
+}
+
+async function killChild(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  await child.status;
+}
+
+/** Kills every process whose command line names a connection file in `runtimeDir`. */
+async function killKernels(runtimeDir: string): Promise<void> {
+  const pids: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
+      if (cmdline.includes(runtimeDir)) pids.push(Number(entry.name));
+    } catch { /* process ended */ }
+  }
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* already gone */ }
+  }
+  // Wait until they are gone so a restarted server does not see stale ports in use.
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && pids.some((pid) => alive(pid))) await delay(50);
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
