@@ -34,6 +34,9 @@ export type {
   ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/transport"
-export type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
+export type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/protocol"
 export type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";

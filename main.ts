@@ -1,0 +1,82 @@
+/**
+ * sidekernel: parse → config → run command.
+ *
+ * @module
+ */
+import { type ConfigSources, loadConfig } from "./src/config/config.ts";
+import { UsageError } from "./src/config/errors.ts";
+import { MAIN_HELP, serveHelp } from "./src/config/help.ts";
+import { createLogger } from "./src/obs/log.ts";
+import { serve } from "./src/server/serve.ts";
+import { VERSION } from "./src/version.ts";
+
+const encoder = new TextEncoder();
+const out = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
+const err = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+
+/** Reads the environment; a variable outside the permission set reads as unset. */
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function denoSources(): ConfigSources {
+  return {
+    env,
+    readTextFile: (path) => Deno.readTextFileSync(path),
+    isDirectory: (path) => {
+      try {
+        return Deno.statSync(path).isDirectory;
+      } catch {
+        return false;
+      }
+    },
+    cwd: Deno.cwd(),
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  const command = first === undefined || first.startsWith("-") ? "serve" : first;
+  const commandArgs = command === first ? rest : args;
+  if (first === "--help" || first === "-h" || command === "help") {
+    out(MAIN_HELP);
+    return 0;
+  }
+  if (command === "version") {
+    out(`sidekernel ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})\n`);
+    return 0;
+  }
+  if (command !== "serve") {
+    throw new UsageError("", `unknown command "${command}"; commands: serve, version`);
+  }
+  if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
+    out(serveHelp());
+    return 0;
+  }
+  const config = loadConfig(commandArgs, denoSources());
+  const logger = createLogger(config.logLevel);
+  try {
+    await serve(config, logger, { path: env("PATH") });
+  } catch (error) {
+    logger.error("sidekernel stopped", { error });
+    return 1;
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`sidekernel: ${error.message}\n`);
+      Deno.exit(2);
+    }
+    err(`sidekernel: ${error instanceof Error ? error.message : String(error)}\n`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The flags of `sidekernel serve`: one table that drives parsing, environment
+ * variables (`--workspace-path` ↔ `SIDEKERNEL_WORKSPACE_PATH`) and `--help`.
+ *
+ * @module
+ */
+
+/** How a flag's text value is read. */
+export type FlagType = "string" | "integer" | "list";
+
+/** One flag of `sidekernel serve`. */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. `workspace-path`. */
+  name: string;
+  type: FlagType;
+  /** Accepted values, for enumerations; named in errors and help. */
+  choices?: readonly string[];
+  /** Inclusive range, for integers. */
+  min?: number;
+  max?: number;
+  /** Default as shown in `--help`. */
+  defaultText: string;
+  /** One line for `--help`. */
+  help: string;
+  /** Extra environment variables read after `SIDEKERNEL_<NAME>`. */
+  alsoEnv?: readonly string[];
+  /** Help section. */
+  group: "server" | "python" | "jupyter" | "kubernetes";
+}
+
+/** Every flag of `sidekernel serve`, in help order. */
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "transport",
+    type: "string",
+    choices: ["http", "stdio"],
+    defaultText: "http",
+    help: "stdio for desktop MCP clients; http serves /mcp, /sse and /python/*",
+    group: "server",
+  },
+  {
+    name: "host",
+    type: "string",
+    defaultText: "127.0.0.1",
+    help: "bind address; a non-loopback host requires --auth-token-file",
+    group: "server",
+  },
+  {
+    name: "port",
+    type: "integer",
+    min: 0,
+    max: 65535,
+    defaultText: "8000",
+    help: "TCP port (0 picks a free one and logs it)",
+    group: "server",
+  },
+  {
+    name: "auth-token-file",
+    type: "string",
+    defaultText: "none",
+    help: "file holding the bearer token every HTTP MCP request must send",
+    group: "server",
+  },
+  {
+    name: "toolsets",
+    type: "list",
+    choices: ["python", "pods", "files"],
+    defaultText: "python,pods,files",
+    help: "tool groups to serve; pods is left out when no cluster config exists",
+    group: "server",
+  },
+  {
+    name: "log-level",
+    type: "string",
+    choices: ["debug", "info", "warn", "error"],
+    defaultText: "info",
+    help: "JSON lines on stderr",
+    group: "server",
+  },
+  {
+    name: "executor",
+    type: "string",
+    choices: ["jupyter", "subprocess"],
+    defaultText: "jupyter if --jupyter-url, else subprocess",
+    help: "stateful Jupyter kernel, or a fresh python3 process per call",
+    group: "python",
+  },
+  {
+    name: "python",
+    type: "string",
+    defaultText: "python3",
+    help: "interpreter of the subprocess executor",
+    group: "python",
+  },
+  {
+    name: "workspace-path",
+    type: "string",
+    defaultText: "/workspace if it exists, else ./workspace",
+    help: "shared folder: the code's working directory, saved outputs, files",
+    group: "python",
+  },
+  {
+    name: "timeout",
+    type: "integer",
+    min: 1,
+    max: 86400,
+    defaultText: "120",
+    help: "seconds one execution may run (wall clock) before it is interrupted",
+    group: "python",
+  },
+  {
+    name: "max-output",
+    type: "integer",
+    min: 200,
+    max: 10_000_000,
+    defaultText: "20000",
+    help: "characters of output returned before head+tail truncation",
+    group: "python",
+  },
+  {
+    name: "jupyter-url",
+    type: "string",
+    defaultText: "none",
+    help: "Jupyter Server base URL, e.g. http://127.0.0.1:8888",
+    group: "jupyter",
+  },
+  {
+    name: "jupyter-token",
+    type: "string",
+    alsoEnv: ["JUPYTER_TOKEN"],
+    defaultText: "$JUPYTER_TOKEN",
+    help: "Jupyter Server token (prefer --jupyter-token-file)",
+    group: "jupyter",
+  },
+  {
+    name: "jupyter-token-file",
+    type: "string",
+    defaultText: "none",
+    help: "file holding the Jupyter Server token",
+    group: "jupyter",
+  },
+  {
+    name: "kernel-name",
+    type: "string",
+    defaultText: "python3",
+    help: "kernelspec to start",
+    group: "jupyter",
+  },
+  {
+    name: "kernel-scope",
+    type: "string",
+    choices: ["pod", "session"],
+    defaultText: "pod",
+    help: "pod: one kernel shared by every MCP session; session: one per session",
+    group: "jupyter",
+  },
+  {
+    name: "namespace",
+    type: "list",
+    defaultText: "own namespace",
+    help: "namespaces the pod tools may read (repeatable)",
+    group: "kubernetes",
+  },
+  {
+    name: "kubeconfig",
+    type: "string",
+    alsoEnv: ["KUBECONFIG"],
+    defaultText: "in-cluster, else $KUBECONFIG, else ~/.kube/config",
+    help: "kubeconfig file",
+    group: "kubernetes",
+  },
+  {
+    name: "context",
+    type: "string",
+    defaultText: "current",
+    help: "kubeconfig context",
+    group: "kubernetes",
+  },
+];
+
+/** `workspace-path` → `SIDEKERNEL_WORKSPACE_PATH`. */
+export function envName(flag: string): string {
+  return "SIDEKERNEL_" + flag.toUpperCase().replaceAll("-", "_");
+}
+
+/** Every environment variable the flags read, for permission sets and docs. */
+export function flagEnvNames(): string[] {
+  return FLAGS.flatMap((f) => [envName(f.name), ...(f.alsoEnv ?? [])]);
+}

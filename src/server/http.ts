@@ -1,0 +1,192 @@
+/**
+ * The HTTP front: routes of DESIGN.md "HTTP endpoints" on `Deno.serve`.
+ * Every MCP path passes {@link checkRequest} first.
+ *
+ * @module
+ */
+import type { Readiness } from "../exec/executor.ts";
+import type { Logger } from "../obs/log.ts";
+import { checkRequest, type GuardOptions } from "./guard.ts";
+import { McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import { SseServerTransport } from "./sse.ts";
+
+/** Which MCP server a path serves. */
+export type ServerKind = "full" | "python";
+
+/** What the HTTP front needs. */
+export interface HttpOptions {
+  hostname: string;
+  port: number;
+  guard: GuardOptions;
+  /** Makes a new MCP server for a new session. */
+  createServer: (kind: ServerKind) => McpServer;
+  /** Called when an MCP session ends, with its id. */
+  onSessionClosed: (sessionId: string) => void;
+  /** Named readiness checks for `/readyz`. */
+  readiness: () => Promise<Record<string, Readiness>>;
+  logger: Logger;
+  /** Largest request body. @default 4 MiB */
+  maxBodyBytes?: number;
+}
+
+/** A running HTTP front. */
+export interface HttpFront {
+  /** The bound port (useful with `--port 0`). */
+  port: number;
+  /** Stops accepting, closes every session. */
+  shutdown(): Promise<void>;
+}
+
+interface Session {
+  server: McpServer;
+  transport: WebStandardStreamableHTTPServerTransport | SseServerTransport;
+}
+
+/** Starts the HTTP front. */
+export function startHttp(options: HttpOptions): Promise<HttpFront> {
+  const sessions = new Map<string, Session>();
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const log = options.logger;
+
+  const closeSession = (id: string) => {
+    if (!sessions.delete(id)) return;
+    options.onSessionClosed(id);
+  };
+
+  async function streamable(request: Request, kind: ServerKind): Promise<Response> {
+    const id = request.headers.get("mcp-session-id");
+    if (id) {
+      const session = sessions.get(id);
+      if (!session || !(session.transport instanceof WebStandardStreamableHTTPServerTransport)) {
+        return rpcError(404, -32001, `session "${id}" not found; start a new one with initialize`);
+      }
+      return await session.transport.handleRequest(request);
+    }
+    if (request.method !== "POST") {
+      return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)");
+    }
+    const server = options.createServer(kind);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      onsessioninitialized: (sid) => {
+        sessions.set(sid, { server, transport });
+      },
+      onsessionclosed: (sid) => closeSession(sid),
+      maxRequestBodySize: maxBody,
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) closeSession(transport.sessionId);
+    };
+    await server.connect(transport);
+    const response = await transport.handleRequest(request);
+    if (!transport.sessionId) {
+      // Not an initialize request: nothing to keep.
+      await server.close();
+    }
+    return response;
+  }
+
+  async function sseOpen(kind: ServerKind, prefix: string): Promise<Response> {
+    const server = options.createServer(kind);
+    const transport = new SseServerTransport({
+      endpoint: `${prefix}/messages`,
+      maxBodyBytes: maxBody,
+    });
+    sessions.set(transport.sessionId, { server, transport });
+    transport.onclose = () => closeSession(transport.sessionId);
+    await server.connect(transport);
+    return transport.response;
+  }
+
+  function ssePost(request: Request, url: URL): Promise<Response> | Response {
+    const id = url.searchParams.get("sessionId") ?? "";
+    const session = sessions.get(id);
+    if (!session || !(session.transport instanceof SseServerTransport)) {
+      return new Response(
+        `SSE session "${id}" not found; open ${url.pathname.replace(/messages$/, "sse")} first`,
+        {
+          status: 404,
+        },
+      );
+    }
+    return session.transport.handlePost(request);
+  }
+
+  async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    if (path === "/healthz") return new Response("ok\n");
+    if (path === "/readyz") return await ready();
+    const prefix = path.startsWith("/python/") ? "/python" : "";
+    const kind: ServerKind = prefix ? "python" : "full";
+    const rest = path.slice(prefix.length);
+    if (rest !== "/mcp" && rest !== "/sse" && rest !== "/messages") {
+      return new Response(
+        "not found: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE); " +
+          "the gpt-oss python server at /python/mcp and /python/sse\n",
+        { status: 404 },
+      );
+    }
+    const refused = checkRequest(request, options.guard);
+    if (refused) {
+      log.warn("request refused", { path, status: refused.status });
+      return refused;
+    }
+    if (rest === "/mcp") return await streamable(request, kind);
+    if (rest === "/sse") {
+      if (request.method !== "GET") return methodNotAllowed("GET");
+      return await sseOpen(kind, prefix);
+    }
+    if (request.method !== "POST") return methodNotAllowed("POST");
+    return await ssePost(request, url);
+  }
+
+  async function ready(): Promise<Response> {
+    const checks = await options.readiness();
+    const ok = Object.values(checks).every((c) => c.ok);
+    return new Response(JSON.stringify({ ok, checks }, null, 2) + "\n", {
+      status: ok ? 200 : 503,
+      headers: { "content-type": "application/json" },
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    let server: Deno.HttpServer;
+    try {
+      server = Deno.serve({
+        hostname: options.hostname,
+        port: options.port,
+        onListen: ({ port }) => {
+          resolve({
+            port,
+            shutdown: async () => {
+              await server.shutdown();
+              for (const [id, session] of sessions) {
+                await session.server.close().catch(() => {});
+                closeSession(id);
+              }
+            },
+          });
+        },
+        onError: (error) => {
+          // No stack traces in responses: log them, answer plainly.
+          log.error("request failed", { error });
+          return new Response("internal error\n", { status: 500 });
+        },
+      }, route);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+function methodNotAllowed(allow: string): Response {
+  return new Response(`method not allowed; use ${allow}\n`, { status: 405, headers: { allow } });
+}

@@ -1,0 +1,96 @@
+/**
+ * MCP server factories: the full `sidekernel` server and the gpt-oss
+ * `python` server. A new server is made for every MCP session; the
+ * executor and toolsets behind them are shared.
+ *
+ * @module
+ */
+import type { Logger } from "../obs/log.ts";
+import type { Tool, ToolContext, Toolset } from "../tools/tool.ts";
+import { VERSION } from "../version.ts";
+import { McpServer } from "./sdk.ts";
+
+/** What the factories need; built once at start-up. */
+export interface ServerDeps {
+  /** Toolsets of the full server, already filtered by `--toolsets`. */
+  toolsets: readonly Toolset[];
+  /** The `python` tool, served alone by the gpt-oss server. */
+  pythonTool: Tool;
+  /** The python tool's description: the gpt-oss server's instructions. */
+  pythonInstructions: string;
+  logger: Logger;
+}
+
+const FULL_INSTRUCTIONS =
+  "sidekernel runs Python in this pod and shows, read-only, the pods of its namespace. " +
+  "Use `python` for computation; files written to the workspace persist. When code fails " +
+  "because of the environment (memory, a crashed worker pod), use the pods tools.";
+
+/** The full server (`/mcp`, `/sse`, stdio): every enabled toolset. */
+export function createFullServer(deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: "sidekernel", version: VERSION },
+    { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  for (const toolset of deps.toolsets) {
+    for (const tool of toolset.tools) registerTool(server, tool, deps.logger);
+    toolset.registerExtras?.(server);
+  }
+  return server;
+}
+
+/**
+ * The gpt-oss python server (`/python/*`): named `python`, its instructions
+ * are the tool description, and it has exactly one tool, `python`.
+ */
+export function createPythonServer(deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: "python", version: VERSION },
+    { instructions: deps.pythonInstructions },
+  );
+  registerTool(server, deps.pythonTool, deps.logger);
+  return server;
+}
+
+function registerTool(server: McpServer, tool: Tool, logger: Logger): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      outputSchema: tool.outputSchema,
+      annotations: tool.annotations,
+    },
+    // deno-lint-ignore no-explicit-any
+    (async (args: any, extra: any) => {
+      const token = extra._meta?.progressToken;
+      const context: ToolContext = {
+        sessionId: extra.sessionId,
+        signal: extra.signal,
+        progress: token === undefined ? undefined : (progress, message) =>
+          extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress, message },
+          }),
+      };
+      const started = performance.now();
+      try {
+        const result = await tool.handler(args, context);
+        logger.info("tool call", {
+          tool: tool.name,
+          session: extra.sessionId,
+          request: extra.requestId,
+          duration_ms: Math.round(performance.now() - started),
+          outcome: result.isError ? "error" : "ok",
+        });
+        return result;
+      } catch (error) {
+        // A tool must never take the server down: report and carry on.
+        logger.error("tool failed", { tool: tool.name, error });
+        const why = error instanceof Error ? error.message : String(error);
+        return { content: [{ type: "text", text: `${tool.name} failed: ${why}` }], isError: true };
+      }
+    }) as never,
+  );
+}

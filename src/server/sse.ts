@@ -1,0 +1,121 @@
+/**
+ * The legacy HTTP+SSE transport (MCP 2024-11-05) on web-standard
+ * `Request`/`Response`, for `Deno.serve`: `GET /sse` opens an event stream
+ * whose first event names the POST endpoint; `POST /messages?sessionId=…`
+ * carries client messages. gpt-oss clients (vLLM, SGLang) speak only this.
+ *
+ * @module
+ */
+import { JSONRPCMessageSchema } from "./sdk.ts";
+import type { JSONRPCMessage, Transport } from "./sdk.ts";
+
+/** Options of {@link SseServerTransport}. */
+export interface SseOptions {
+  /** Path clients POST to, e.g. `/messages` or `/python/messages`. */
+  endpoint: string;
+  /**
+   * Interval of `: keep-alive` comments, so idle-timeouts of clients and
+   * proxies (300 s in the Python SDK) never cut a long call.
+   * @default 15000
+   */
+  keepAliveMs?: number;
+  /** Largest POST body accepted. @default 4 MiB */
+  maxBodyBytes?: number;
+}
+
+const encoder = new TextEncoder();
+
+/** One SSE connection = one MCP session. */
+export class SseServerTransport implements Transport {
+  readonly sessionId: string = crypto.randomUUID();
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  readonly #options: Required<SseOptions>;
+  #controller?: ReadableStreamDefaultController<Uint8Array>;
+  #keepAlive?: ReturnType<typeof setInterval>;
+  #closed = false;
+  /** The streaming response to return for the `GET`. */
+  readonly response: Response;
+
+  constructor(options: SseOptions) {
+    this.#options = { keepAliveMs: 15000, maxBodyBytes: 4 * 1024 * 1024, ...options };
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      cancel: () => this.close(),
+    });
+    this.response = new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache, no-transform",
+        "x-accel-buffering": "no",
+      },
+    });
+  }
+
+  /** Sends the `endpoint` event and starts keep-alives. */
+  start(): Promise<void> {
+    this.#write(`event: endpoint\ndata: ${this.#options.endpoint}?sessionId=${this.sessionId}\n\n`);
+    this.#keepAlive = setInterval(() => this.#write(": keep-alive\n\n"), this.#options.keepAliveMs);
+    return Promise.resolve();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("SSE stream is closed"));
+    this.#write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    clearInterval(this.#keepAlive);
+    try {
+      this.#controller?.close();
+    } catch {
+      // The client already went away.
+    }
+    this.onclose?.();
+    return Promise.resolve();
+  }
+
+  /** Handles `POST <endpoint>?sessionId=…`: 202 once the message is handed to the server. */
+  async handlePost(request: Request): Promise<Response> {
+    const length = Number(request.headers.get("content-length") ?? "0");
+    if (length > this.#options.maxBodyBytes) {
+      return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
+    }
+    let body: unknown;
+    try {
+      const text = await request.text();
+      if (text.length > this.#options.maxBodyBytes) {
+        return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
+      }
+      body = JSON.parse(text);
+    } catch {
+      return plain(400, "the body is not JSON: send one JSON-RPC message");
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(body);
+    if (!parsed.success) {
+      return plain(400, "the body is not a JSON-RPC 2.0 message (jsonrpc, method/result, id)");
+    }
+    this.onmessage?.(parsed.data);
+    return plain(202, "Accepted");
+  }
+
+  #write(text: string): void {
+    if (this.#closed) return;
+    try {
+      this.#controller?.enqueue(encoder.encode(text));
+    } catch {
+      void this.close();
+    }
+  }
+}
+
+function plain(status: number, text: string): Response {
+  return new Response(text, { status, headers: { "content-type": "text/plain" } });
+}
