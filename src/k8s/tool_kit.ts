@@ -1,0 +1,63 @@
+/**
+ * What every pod tool shares: its dependencies, the common parameters and
+ * annotations, and the wrapper that turns any failure into an error result.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { CallToolResult } from "../server/sdk.ts";
+import { errorResult } from "../tools/tool.ts";
+import type { Logger } from "../obs/log.ts";
+import type { KubeClient } from "./client.ts";
+import { explainKubeError } from "./explain.ts";
+import type { NamespaceGuard } from "./guard.ts";
+import { KubeApiError, KubeError } from "./errors.ts";
+
+/** What the pod tools need. */
+export interface PodsToolDeps {
+  client: KubeClient;
+  guard: NamespaceGuard;
+  /** Own pod name (`POD_NAME`), the default of `pods_get`. */
+  podName?: string;
+  /** Characters of text before truncation. */
+  maxOutput: number;
+  logger: Logger;
+  /** Clock (ms since epoch); injectable for tests. */
+  now: () => number;
+}
+
+/** Annotations of every pod tool: read-only, closed world. */
+export const READ_ONLY_ANNOTATIONS = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+/** The `namespace` parameter, documented with the allowed namespaces. */
+export function namespaceParam(guard: NamespaceGuard): z.ZodOptional<z.ZodString> {
+  const list = guard.allowed.map((n) => `"${n}"`).join(", ");
+  return z.string().optional().describe(
+    `Namespace (default "${guard.defaultNamespace}"; allowed: ${list}).`,
+  );
+}
+
+/**
+ * Runs a tool body; any thrown error becomes an `isError` result explaining
+ * what happened and what to do (it never escapes the handler).
+ */
+export async function runKubeTool(
+  deps: PodsToolDeps,
+  tool: string,
+  body: () => Promise<CallToolResult>,
+): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (e) {
+    const level = e instanceof KubeError && !(e instanceof KubeApiError && e.status >= 500)
+      ? "info"
+      : "warn";
+    deps.logger[level]("pod tool failed", { tool, error: e });
+    return errorResult(explainKubeError(e));
+  }
+}
