@@ -177,6 +177,7 @@ export function makePod(
       initStatuses = [status("migrate", running, { ready: false })];
       statuses = [status("app", { waiting: { reason: "PodInitializing" } })];
       notReady();
+      Object.assign(conditions[1], { status: "False", reason: "ContainersNotInitialized" });
       break;
     case "terminating":
       deletionTimestamp = t(20);
