@@ -1,0 +1,72 @@
+/**
+ * Real MCP SDK clients for tests, over the real transports of a running
+ * sidekernel process.
+ *
+ * @module
+ */
+// @ts-types="@modelcontextprotocol/sdk/client/index"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/client/sse"
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+// @ts-types="@modelcontextprotocol/sdk/client/stdio"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export { Client };
+export type { CallToolResult };
+
+/** Connects a client over Streamable HTTP to `url` (e.g. `http://127.0.0.1:P/mcp`). */
+export async function connectStreamable(url: string, headers?: HeadersInit): Promise<Client> {
+  const client = new Client({ name: "sidekernel-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
+  );
+  return client;
+}
+
+/** Connects a client over legacy SSE to `url` (e.g. `http://127.0.0.1:P/sse`). */
+export async function connectSse(url: string, headers?: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: "sidekernel-test", version: "1.0.0" });
+  await client.connect(
+    new SSEClientTransport(new URL(url), {
+      requestInit: { headers },
+      eventSourceInit: {
+        fetch: (input, init) =>
+          fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
+      },
+    }),
+  );
+  return client;
+}
+
+/** Starts sidekernel as a child process and connects over stdio. */
+export async function connectStdio(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ client: Client; stderr: string[] }> {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stderr: "pipe",
+  });
+  const stderr: string[] = [];
+  const client = new Client({ name: "sidekernel-test", version: "1.0.0" });
+  await client.connect(transport);
+  transport.stderr?.on("data", (chunk: Uint8Array) => stderr.push(new TextDecoder().decode(chunk)));
+  return { client, stderr };
+}
+
+/** The text of `content[0]`, as gpt-oss clients read it. */
+export function firstText(result: unknown): string {
+  const content = (result as CallToolResult).content;
+  const first = content?.[0];
+  if (!first || first.type !== "text") {
+    throw new Error(`no text in content[0]: ${JSON.stringify(result)}`);
+  }
+  return first.text;
+}

@@ -1,0 +1,110 @@
+/**
+ * Starts sidekernel as a real process with the `server` permission set of
+ * deno.json, exactly as `deno task start` does.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** Repository root (where deno.json is). */
+export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** `deno run` arguments that start the server like `deno task start`. */
+export const SERVE_ARGS: readonly string[] = ["run", "-P=server", join(ROOT, "main.ts"), "serve"];
+
+/** A running sidekernel process. */
+export interface ServerProcess {
+  /** e.g. `http://127.0.0.1:43123` */
+  url: string;
+  port: number;
+  pid: number;
+  workspace: string;
+  /** Every stderr line so far (JSON log lines). */
+  logs: string[];
+  /** SIGTERM, then wait for exit; returns the exit code. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Creates a fresh workspace under `./workspace/` (the only place the
+ * `server` permission set may write) and removes it at `cleanup`.
+ */
+export function makeWorkspace(): { path: string; cleanup: () => void } {
+  const path = join(ROOT, "workspace", `.test-${crypto.randomUUID().slice(0, 8)}`);
+  Deno.mkdirSync(path, { recursive: true });
+  return { path, cleanup: () => Deno.removeSync(path, { recursive: true }) };
+}
+
+/**
+ * Starts `sidekernel serve --port 0 …` and waits for its "serving" log line.
+ *
+ * @param args extra flags, e.g. `["--timeout", "3"]`
+ */
+export async function startServer(
+  args: string[],
+  options: { workspace: string; env?: Record<string, string> },
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...SERVE_ARGS, "--port", "0", "--workspace-path", options.workspace, ...args],
+    cwd: ROOT,
+    env: options.env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const logs: string[] = [];
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
+  const reader = lines.getReader();
+  let url = "";
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  while (!url) {
+    const { value, done } = await reader.read();
+    if (done) {
+      clearTimeout(deadline);
+      await child.status;
+      throw new Error(`sidekernel exited before serving:\n${logs.join("\n")}`);
+    }
+    logs.push(value);
+    if (value.includes('"serving MCP over HTTP"')) url = JSON.parse(value).url;
+  }
+  clearTimeout(deadline);
+  const pumping = (async () => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      logs.push(value);
+    }
+  })();
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid,
+    workspace: options.workspace,
+    logs,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      const status = await child.status;
+      await pumping;
+      return status.code;
+    },
+  };
+}
+
+function lineSplitter(): TransformStream<string, string> {
+  let buffer = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      for (const line of parts) if (line) controller.enqueue(line);
+    },
+    flush(controller) {
+      if (buffer) controller.enqueue(buffer);
+    },
+  });
+}
