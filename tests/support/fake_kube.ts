@@ -33,6 +33,7 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   user?: string;
+  accept?: string;
 }
 
 /** How the fake answers: normally, with 500 on every call, or never. */
@@ -172,6 +173,7 @@ export class FakeKube {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       user: user?.name,
+      accept: req.headers.get("accept") ?? undefined,
     });
     await req.body?.cancel();
     if (this.mode === "hang") {
@@ -193,7 +195,7 @@ export class FakeKube {
         `the server does not allow this method on the requested resource`,
       );
     }
-    return route(this, user, url);
+    return await route(this, user, url, req.headers.get("accept") ?? "");
   }
 }
 

@@ -14,6 +14,7 @@ import {
   SelectorError,
 } from "./fake_kube_select.ts";
 import type { KubeEvent, Pod } from "../../src/k8s/types.ts";
+import { discoveryDocument, podTable } from "./fake_kube_discovery.ts";
 
 const POD_FIELDS = ["metadata.name", "metadata.namespace", "status.phase", "spec.nodeName"];
 const EVENT_FIELDS = [
@@ -27,10 +28,16 @@ const EVENT_FIELDS = [
 ];
 
 /** Answers one authenticated GET. */
-export function route(kube: FakeKube, user: FakeUser, url: URL): Response {
+export function route(
+  kube: FakeKube,
+  user: FakeUser,
+  url: URL,
+  accept = "",
+): Response | Promise<Response> {
   const p = url.pathname.replace(/\/$/, "");
   const q = url.searchParams;
-  if (p === "/api") return Response.json({ kind: "APIVersions", versions: ["v1"] });
+  const discovery = discoveryDocument(kube, p);
+  if (discovery) return Response.json(discovery);
   let m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|events)(?:\/([^/]+))?(?:\/(log))?$/);
   if (m) {
     const [, ns, kind, name, sub] = m;
@@ -43,7 +50,10 @@ export function route(kube: FakeKube, user: FakeUser, url: URL): Response {
       if (kind === "events") {
         return list(data.events, q, parseEventFilter(q), "EventList");
       }
-      if (!name) return list(data.pods, q, parsePodFilter(q), "PodList");
+      if (!name) {
+        const pods = list(data.pods, q, parsePodFilter(q), "PodList");
+        return accept.includes("as=Table") ? podTable(pods) : pods;
+      }
       const pod = data.pods.find((x) => x.metadata.name === name);
       if (!pod) {
         return statusResponse(404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });

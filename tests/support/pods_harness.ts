@@ -5,7 +5,8 @@
  * @module
  */
 import { FakeKube, type FakeResource, READ_ALL } from "./fake_kube.ts";
-import { type NamespaceData, scenarioNamespace } from "./fake_kube_data.ts";
+import type { NamespaceData } from "./fake_kube_data.ts";
+import { scenarioNamespace } from "./fake_kube_scenarios.ts";
 import { connectToolsets, type InMemorySession } from "./mcp_client.ts";
 import { type ClusterConfig, resolveClusterConfig } from "../../src/k8s/config.ts";
 import { createKubeClient, type KubeClient } from "../../src/k8s/client.ts";
