@@ -62,6 +62,7 @@ async function main(args: string[]): Promise<number> {
   try {
     await serve(config, logger, { path: env("PATH") });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     logger.error("sidekernel stopped", { error });
     return 1;
   }

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { type ConfigSources, loadConfig } from "../src/config/config.ts";
 import { UsageError } from "../src/config/errors.ts";
-import { ROOT } from "./support/server.ts";
+import { ROOT, SERVE_ARGS } from "./support/server.ts";
 
 async function sidekernel(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=server", "main.ts", ...args],
+    args: ["run", "-P=server", "--ignore-env", "main.ts", ...args],
     cwd: ROOT,
     env,
     stdin: "null",
@@ -17,6 +17,13 @@ async function sidekernel(args: string[], env: Record<string, string> = {}) {
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
+
+Deno.test("deno task start runs the same command and permission set as the server tests", () => {
+  const tasks = JSON.parse(Deno.readTextFileSync(`${ROOT}/deno.json`)).tasks;
+  const expected = SERVE_ARGS.map((a) => a.replace(`${ROOT}/`, "")).join(" ");
+  assert.equal(tasks.start, `deno ${expected}`);
+  assert.equal(tasks.sidekernel, `deno ${expected.replace(/ serve$/, "")}`);
+});
 
 Deno.test("sidekernel version prints the version and exits 0", async () => {
   const { code, stdout } = await sidekernel(["version"]);

@@ -27,7 +27,10 @@ export type ExecutorConfig =
 export interface KubeConfig {
   /** `--namespace`; empty means "the own namespace". */
   namespaces: readonly string[];
+  /** `--kubeconfig`: wins over the in-cluster config. */
   kubeconfig?: string;
+  /** `KUBECONFIG`: used when not in a cluster. */
+  kubeconfigEnv?: string;
   context?: string;
   /** `POD_NAME` from the downward API: the default of `pods_get`. */
   podName?: string;
@@ -149,6 +152,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     kube: {
       namespaces: (raw.get("namespace") ?? []).map(namespaceName),
       kubeconfig: kubeconfig ? resolveHome(kubeconfig, sources) : undefined,
+      kubeconfigEnv: sources.env("KUBECONFIG") || undefined,
       context: str("context") || undefined,
       podName: sources.env("POD_NAME") || undefined,
       podNamespace: sources.env("POD_NAMESPACE") || undefined,

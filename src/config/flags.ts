@@ -164,7 +164,6 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "kubeconfig",
     type: "string",
-    alsoEnv: ["KUBECONFIG"],
     defaultText: "in-cluster, else $KUBECONFIG, else ~/.kube/config",
     help: "kubeconfig file",
     group: "kubernetes",

@@ -160,11 +160,17 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
           resolve({
             port,
             shutdown: async () => {
-              await server.shutdown();
+              // Close sessions first: open SSE streams would keep shutdown() waiting.
               for (const [id, session] of sessions) {
                 await session.server.close().catch(() => {});
                 closeSession(id);
               }
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              await Promise.race([
+                server.shutdown(),
+                new Promise((resolve) => timer = setTimeout(resolve, 3000)),
+              ]);
+              clearTimeout(timer);
             },
           });
         },

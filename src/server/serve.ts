@@ -5,6 +5,12 @@
  * @module
  */
 import type { Config } from "../config/config.ts";
+import { UsageError } from "../config/errors.ts";
+import type { Readiness } from "../exec/executor.ts";
+import { createKubeClient } from "../k8s/client.ts";
+import { resolveClusterConfig } from "../k8s/config.ts";
+import { checkKubeReady } from "../k8s/probe.ts";
+import { createPodsToolset } from "../tools/pods_toolset.ts";
 import type { Executor } from "../exec/executor.ts";
 import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
@@ -41,6 +47,14 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   });
   const toolsets: Toolset[] = [];
   if (config.toolsets.includes("python")) toolsets.push({ name: "python", tools: [pythonTool] });
+  const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
+  if (config.toolsets.includes("pods")) {
+    const pods = await podsToolset(config, logger);
+    if (pods) {
+      toolsets.push(pods.toolset);
+      readiness.kubernetes = pods.ready;
+    }
+  }
   const deps: ServerDeps = {
     toolsets,
     pythonTool,
@@ -71,7 +85,11 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       },
       createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),
       onSessionClosed: (id) => void executor.sessionClosed(id).catch(() => {}),
-      readiness: async () => ({ executor: await executor.ready() }),
+      readiness: async () => {
+        const names = Object.keys(readiness);
+        const results = await Promise.all(names.map((name) => readiness[name]()));
+        return Object.fromEntries(names.map((name, i) => [name, results[i]]));
+      },
       logger,
     });
     logger.info("serving MCP over HTTP", {
@@ -85,6 +103,49 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     await front.shutdown();
   }
   await executor.close();
+}
+
+/**
+ * The pods toolset when a cluster config exists; undefined (with one log
+ * line) when none does, so the server still serves `python`.
+ *
+ * @throws {UsageError} when `--kubeconfig` or `--context` name something unusable
+ */
+async function podsToolset(config: Config, logger: Logger) {
+  const kube = config.kube;
+  const resolved = await resolveClusterConfig({
+    kubeconfigPath: kube.kubeconfig,
+    kubeconfigEnv: kube.kubeconfigEnv,
+    context: kube.context,
+    namespaces: kube.namespaces,
+    podNamespace: kube.podNamespace,
+    podName: kube.podName,
+    apiServerHost: kube.serviceHost,
+    apiServerPort: kube.servicePort,
+    home: kube.home,
+  });
+  if (resolved.kind === "invalid" && (kube.kubeconfig || kube.context)) {
+    throw new UsageError(kube.kubeconfig ? "kubeconfig" : "context", resolved.detail);
+  }
+  if (resolved.kind !== "ready") {
+    logger.info("pods toolset left out", { reason: resolved.detail });
+    return undefined;
+  }
+  const client = createKubeClient(resolved.config);
+  const own = resolved.config.ownNamespace;
+  logger.info("pods toolset enabled", {
+    server: resolved.config.server,
+    namespaces: resolved.config.namespaces,
+  });
+  return {
+    toolset: createPodsToolset({
+      config: resolved.config,
+      client,
+      maxOutput: config.maxOutput,
+      logger,
+    }),
+    ready: () => checkKubeReady(client, own),
+  };
 }
 
 function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): Executor {

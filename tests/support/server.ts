@@ -10,7 +10,13 @@ import { join } from "node:path";
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
 /** `deno run` arguments that start the server like `deno task start`. */
-export const SERVE_ARGS: readonly string[] = ["run", "-P=server", join(ROOT, "main.ts"), "serve"];
+export const SERVE_ARGS: readonly string[] = [
+  "run",
+  "-P=server",
+  "--ignore-env",
+  join(ROOT, "main.ts"),
+  "serve",
+];
 
 /** A running sidekernel process. */
 export interface ServerProcess {

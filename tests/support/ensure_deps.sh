@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what the test suite and the bench need when a fresh machine lacks it:
+# a real Jupyter Server with ipykernel (Debian packages) and openssl (the fake
+# Kubernetes API server makes its own CA with it). Needs root or sudo.
+set -eu
+missing=""
+/usr/bin/python3 -c "import jupyter_server, ipykernel" 2>/dev/null ||
+  missing="$missing python3-jupyter-server python3-ipykernel"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+[ -z "$missing" ] && exit 0
+echo "sidekernel tests: installing$missing from Debian packages ..." >&2
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+$sudo apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
