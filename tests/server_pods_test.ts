@@ -29,6 +29,7 @@ Deno.test("serve with --kubeconfig: pods tools read the fake API; other namespac
       "pods_log",
       "pods_top",
       "python",
+      "python_reset",
     ]);
     const list = firstText(await client.callTool({ name: "pods_list", arguments: {} }));
     assert.match(list, /^NAME\s+READY\s+STATUS/);
@@ -57,7 +58,7 @@ Deno.test("serve without any cluster config: pods left out with one log line, py
   const client = await connectStreamable(`${server.url}/mcp`);
   try {
     const names = (await client.listTools()).tools.map((t) => t.name);
-    assert.deepEqual(names, ["python"]);
+    assert.deepEqual(names, ["python", "python_reset"]);
     assert.equal(server.logs.filter((l) => l.includes("pods toolset left out")).length, 1);
   } finally {
     await client.close();

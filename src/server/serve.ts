@@ -12,9 +12,11 @@ import { resolveClusterConfig } from "../k8s/config.ts";
 import { checkKubeReady } from "../k8s/probe.ts";
 import { createPodsToolset } from "../tools/pods_toolset.ts";
 import type { Executor } from "../exec/executor.ts";
+import { createJupyterExecutor } from "../exec/jupyter.ts";
 import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
 import { createPythonTool } from "../tools/python.ts";
+import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { LOOPBACK_NAMES } from "./guard.ts";
@@ -46,7 +48,9 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     logger,
   });
   const toolsets: Toolset[] = [];
-  if (config.toolsets.includes("python")) toolsets.push({ name: "python", tools: [pythonTool] });
+  if (config.toolsets.includes("python")) {
+    toolsets.push({ name: "python", tools: [pythonTool, createPythonResetTool(executor)] });
+  }
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
   if (config.toolsets.includes("pods")) {
     const pods = await podsToolset(config, logger);
@@ -159,7 +163,15 @@ function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): 
       logger,
     });
   }
-  throw new Error("the jupyter executor is not available in this build");
+  return createJupyterExecutor({
+    url: exec.url.href.replace(/\/$/, ""),
+    token: exec.token,
+    kernelName: exec.kernelName,
+    scope: exec.kernelScope,
+    workspacePath: config.workspacePath,
+    timeoutSeconds: config.timeoutSeconds,
+    logger,
+  });
 }
 
 function terminationSignal(): Promise<void> {
