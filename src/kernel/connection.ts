@@ -129,17 +129,22 @@ export class KernelConnection {
   }
 
   /**
-   * Sends `kernel_info_request` and waits for the reply: proves the kernel answers.
+   * Sends `kernel_info_request` and waits for an IOPub message about it (its
+   * `status: busy`): proves the kernel answers AND the server's IOPub socket is
+   * subscribed to it again (after a restart it reconnects late, and a request
+   * sent earlier would lose its `status: idle`).
    *
    * @param timeoutMs How long to wait.
-   * @returns True when the kernel replied in time.
+   * @returns True when the kernel's IOPub answered in time.
    */
   async kernelInfo(timeoutMs: number): Promise<boolean> {
     if (this.#lost) return false;
     const msg = createMessage("shell", "kernel_info_request", {}, this.sessionId);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const replied = new Promise<boolean>((resolve) => {
-      this.#replies.set(msg.header.msg_id, () => resolve(true));
+      this.#replies.set(msg.header.msg_id, (reply) => {
+        if (reply.channel === "iopub") resolve(true);
+      });
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     if (!this.#channel?.send(msg)) return false;

@@ -18,6 +18,7 @@ export class ExecutionFuture {
   #reply?: ExecuteReplyContent;
   #idle = false;
   #settled = false;
+  #started = false;
   #resolve!: (reply: ExecuteReplyContent) => void;
   #reject!: (err: Error) => void;
   readonly #onIopub: (msg: KernelMessage) => void;
@@ -37,6 +38,11 @@ export class ExecutionFuture {
     this.done.catch(() => {});
   }
 
+  /** True once the kernel sent anything about this request (it began running it). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** True once resolved or rejected. */
   get settled(): boolean {
     return this.#settled;
@@ -49,6 +55,7 @@ export class ExecutionFuture {
    */
   handle(msg: KernelMessage): void {
     if (this.#settled) return;
+    this.#started = true;
     const type = msg.header.msg_type;
     if (msg.channel === "shell" && type === "execute_reply") {
       this.#reply = msg.content as unknown as ExecuteReplyContent;

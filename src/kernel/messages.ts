@@ -141,7 +141,9 @@ export function executeRequest(
     store_history: !silent,
     user_expressions: {},
     allow_stdin: false,
-    stop_on_error: true,
+    // True would make the kernel answer "aborted" to requests that arrive just
+    // after an error (or an interrupt); executions are queued client-side anyway.
+    stop_on_error: false,
   }, session);
 }
 

@@ -7,8 +7,18 @@
  * inside the root, so {@link JupyterServer.kill} can find and kill the
  * kernels too, as a crashed container would.
  *
+ * Also {@link runCell}: runs one cell on an executor and collects what it produced.
+ *
  * @module
  */
+
+import type {
+  ExecuteRequest,
+  ExecutionProgress,
+  ExecutionResult,
+  Executor,
+  OutputEvent,
+} from "../../src/exec/executor.ts";
 
 const PYTHON = "/usr/bin/python3";
 const READY_TIMEOUT_MS = 30_000;
@@ -188,33 +198,63 @@ async function killChild(child: Deno.ChildProcess): Promise<void> {
 
 /** Kills every process whose command line names a connection file in `runtimeDir`. */
 async function killKernels(runtimeDir: string): Promise<void> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-      if (cmdline.includes(runtimeDir)) pids.push(Number(entry.name));
-    } catch { /* process ended */ }
-  }
+  const { stdout } = await new Deno.Command("ps", { args: ["-eo", "pid=,args="], stdout: "piped" })
+    .output();
+  const pids = new TextDecoder().decode(stdout).split("\n")
+    .filter((line) => line.includes(runtimeDir))
+    .map((line) => Number.parseInt(line.trim(), 10))
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
   for (const pid of pids) {
     try {
       Deno.kill(pid, "SIGKILL");
     } catch { /* already gone */ }
   }
-  // Wait until they are gone so a restarted server does not see stale ports in use.
+  // Wait until they are gone so a restarted server does not find its ports in use.
   const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && pids.some((pid) => alive(pid))) await delay(50);
+  while (pids.length > 0 && Date.now() < deadline && (await living(pids)) > 0) await delay(50);
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
+/** How many of `pids` still run (zombies do not count). */
+async function living(pids: number[]): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "stat=", "-p", pids.join(",")],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((s) => s && !s.startsWith("Z")).length;
 }
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What one cell produced. */
+export interface CellRun extends ExecutionResult {
+  events: OutputEvent[];
+  /** stdout + stderr text, concatenated in arrival order. */
+  streams: string;
+  progress: ExecutionProgress[];
+}
+
+/**
+ * Runs `code` and collects events, progress and the result.
+ *
+ * @param executor The executor under test.
+ * @param code The cell.
+ * @param extra Session id, abort signal.
+ */
+export async function runCell(
+  executor: Executor,
+  code: string,
+  extra: Partial<Pick<ExecuteRequest, "sessionId" | "signal">> = {},
+): Promise<CellRun> {
+  const events: OutputEvent[] = [];
+  const progress: ExecutionProgress[] = [];
+  const result = await executor.execute({
+    code,
+    ...extra,
+    onOutput: (e) => events.push(e),
+    onProgress: (p) => progress.push(p),
+  });
+  const streams = events.map((e) => e.type === "stream" ? e.text : "").join("");
+  return { ...result, events, streams, progress };
 }
