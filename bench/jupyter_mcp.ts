@@ -1,0 +1,108 @@
+/**
+ * Bench: the `python` tool with the jupyter executor, measured at the MCP
+ * level (a real client, a real server process, a real Jupyter Server):
+ * `x=1` round trips over Streamable HTTP and SSE, and many sessions sharing
+ * the pod kernel at once.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Client, connectSse, connectStreamable } from "../tests/support/clients.ts";
+import type { JupyterServer } from "../tests/support/jupyter.ts";
+import { startServer } from "../tests/support/server.ts";
+import { percentile, type Row, timeRuns } from "./stats.ts";
+
+/** Options of {@link benchJupyterMcp}. */
+export interface JupyterMcpOptions {
+  jupyter: JupyterServer;
+  /** Round trips per transport. @default 200 */
+  runs?: number;
+  /** Concurrent sessions for the throughput run. @default 20 */
+  sessions?: number;
+  /** Calls per session. @default 50 */
+  callsPerSession?: number;
+}
+
+/** What {@link benchJupyterMcp} measured. */
+export interface JupyterMcpResult {
+  /** p50/p99 per transport, milliseconds. */
+  latency: Row[];
+  throughput: Row;
+  /** p50 over Streamable HTTP, for ratios against the raw kernel. */
+  streamableP50: number;
+}
+
+/** Runs the MCP-level Jupyter bench against a started Jupyter Server. */
+export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<JupyterMcpResult> {
+  const { jupyter } = options;
+  const runs = options.runs ?? 200;
+  const tokenFile = join(jupyter.rootDir, ".bench-token");
+  Deno.writeTextFileSync(tokenFile, jupyter.token);
+  const server = await startServer(
+    ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile, "--log-level", "warn"],
+    { workspace: jupyter.rootDir },
+  );
+  const call = (client: Client) => client.callTool({ name: "python", arguments: { code: "x=1" } });
+  try {
+    const latency: Row[] = [];
+    let streamableP50 = NaN;
+    for (
+      const [label, connect] of [
+        ["Streamable HTTP", () => connectStreamable(`${server.url}/mcp`)],
+        ["SSE", () => connectSse(`${server.url}/sse`)],
+      ] as const
+    ) {
+      const client = await connect();
+      const sample = await timeRuns(runs, () => call(client), 10);
+      await client.close();
+      const p50 = percentile(sample, 50);
+      if (label === "Streamable HTTP") streamableP50 = p50;
+      latency.push({
+        what: `sidekernel \`python\` x=1 over ${label}`,
+        "p50 ms": p50,
+        "p99 ms": percentile(sample, 99),
+      });
+    }
+
+    const sessions = options.sessions ?? 20;
+    const perSession = options.callsPerSession ?? 50;
+    const clients = await Promise.all(
+      Array.from({ length: sessions }, () => connectStreamable(`${server.url}/mcp`)),
+    );
+    const times: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    await Promise.all(clients.map(async (client, s) => {
+      for (let i = 0; i < perSession; i++) {
+        const t = performance.now();
+        try {
+          const result = await client.callTool({
+            name: "python",
+            arguments: { code: `print(${s * 1000 + i})` },
+          });
+          const text = (result.content as { text?: string }[])[0]?.text;
+          if (text !== `${s * 1000 + i}\n`) errors++;
+        } catch {
+          errors++;
+        }
+        times.push(performance.now() - t);
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    await Promise.all(clients.map((c) => c.close()));
+    return {
+      latency,
+      streamableP50,
+      throughput: {
+        what: `${sessions} sessions × ${perSession} calls, pod kernel`,
+        calls: times.length,
+        "wrong or lost": errors,
+        "calls/s": times.length / seconds,
+        "p50 ms": percentile(times, 50),
+        "p99 ms": percentile(times, 99),
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}
