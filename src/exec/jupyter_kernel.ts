@@ -17,7 +17,7 @@ import type { ExecutionFuture } from "../kernel/future.ts";
 import type { JupyterRestClient } from "../kernel/rest.ts";
 import type { Logger } from "../obs/log.ts";
 import type { ExecuteRequest, ExecutionEnd, ExecutionResult } from "./executor.ts";
-import { LastLine, toOutputEvent } from "./jupyter_outputs.ts";
+import { CellRun } from "./jupyter_cell.ts";
 
 /** Options of {@link ManagedKernel}. */
 export interface ManagedKernelOptions {
@@ -37,7 +37,6 @@ export interface ManagedKernelOptions {
   pongAfterFrame?: boolean;
 }
 
-const WATCHDOG_MS = 2000;
 const LOST_NOTE = "a new kernel was started; earlier variables are gone";
 const RESET_TEXT =
   "The Python kernel was restarted: all variables and imports are gone; files in the workspace are untouched.";
@@ -156,40 +155,13 @@ export class ManagedKernel {
     mayRetry: boolean,
   ): Promise<ExecutionEnd | "retry"> {
     const { rest, timeoutSeconds } = this.#o;
-    const last = new LastLine();
-    let interrupted = false;
-    const future = conn.execute(request.code, (msg) => {
-      const event = toOutputEvent(msg);
-      if (!event) return;
-      // The end (timeout/cancelled) already says it was interrupted.
-      if (interrupted && event.type === "error" && event.ename === "KeyboardInterrupt") return;
-      last.see(event);
-      request.onOutput(event);
-    });
+    const cell = new CellRun(conn, rest, request, timeoutSeconds);
+    const future = cell.future;
     this.#inFlight = true;
-    const started = Date.now();
-    const progress = request.onProgress
-      ? setInterval(() => {
-        request.onProgress?.({ elapsedMs: Date.now() - started, lastLine: last.value });
-      }, 1000)
-      : undefined;
-    // Jupyter 1.x does not close the WebSocket when a kernel is culled or deleted: watch it.
-    const watchdog = setInterval(() => {
-      rest.getKernel(conn.kernelId).catch((err) => {
-        if (err instanceof KernelNotFoundError) future.fail(err);
-      });
-    }, Math.min(WATCHDOG_MS, timeoutSeconds * 250));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort = () => {};
-    const stop = new Promise<"timeout" | "cancelled">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutSeconds * 1000);
-      onAbort = () => resolve("cancelled");
-      request.signal?.addEventListener("abort", onAbort, { once: true });
-    });
     try {
-      const outcome = await Promise.race([future.done, stop]);
+      const outcome = await Promise.race([future.done, cell.stopped]);
       if (typeof outcome !== "string") return { kind: outcome.status === "ok" ? "ok" : "error" };
-      interrupted = true;
+      cell.interrupted = true;
       if (mayRetry && !future.started && await this.#isGone(conn)) {
         this.#drop(false);
         return "retry";
@@ -207,10 +179,7 @@ export class ManagedKernel {
       return this.#lostEnd(err);
     } finally {
       this.#inFlight = false;
-      clearTimeout(timer);
-      clearInterval(progress);
-      clearInterval(watchdog);
-      request.signal?.removeEventListener("abort", onAbort);
+      cell.dispose();
     }
   }
 
@@ -358,7 +327,7 @@ export class ManagedKernel {
       // process in the background; a request sent before that can be lost. Wait
       // until the kernel answers on our channel.
       logger.debug("waiting for the restarted kernel", { kernelId: conn.kernelId });
-      if (!(await waitForKernelInfo(conn, 30_000))) {
+      if (!(await conn.waitUntilAnswering(30_000))) {
         logger.warn("restarted kernel does not answer; starting a new one", {
           kernelId: conn.kernelId,
         });
@@ -416,16 +385,4 @@ export class ManagedKernel {
       this.#o.logger.warn("kernel start-up code failed", { kernelId: conn.kernelId, error: err });
     }
   }
-}
-
-/**
- * Asks for `kernel_info` once a second until the kernel answers: a request sent
- * while Jupyter restarts the process can be lost on the way, so one is not enough.
- */
-async function waitForKernelInfo(conn: KernelConnection, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !conn.lost) {
-    if (await conn.kernelInfo(1000)) return true;
-  }
-  return false;
 }

@@ -157,6 +157,21 @@ export class KernelConnection {
   }
 
   /**
+   * Asks for `kernel_info` once a second until the kernel answers: a request
+   * sent while Jupyter restarts the process can be lost, so one is not enough.
+   *
+   * @param timeoutMs How long to keep asking.
+   * @returns True when the kernel answered in time.
+   */
+  async waitUntilAnswering(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.#lost) {
+      if (await this.kernelInfo(1000)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Fails every pending request (e.g. after a restart by us, which abandons them).
    *
    * @param err The error their futures reject with.
