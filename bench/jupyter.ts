@@ -1,0 +1,202 @@
+/**
+ * Round-trip latency of `x=1` on one kernel, by path:
+ *
+ * - the kernel over ZMQ directly (`jupyter_client`, no server) — the floor;
+ * - Deno's built-in WebSocket through the Jupyter Server — a plain client,
+ *   which pays the server's 40 ms delayed-ACK stall;
+ * - sidekernel's kernel client (the `jupyter` executor), which avoids it by
+ *   sending a pong after each frame.
+ *
+ * Standalone: `deno run -A bench/jupyter.ts [runs]` starts a Jupyter Server and prints a table.
+ *
+ * @module
+ */
+
+import { createJupyterExecutor } from "../src/exec/jupyter.ts";
+import { executeRequest } from "../src/kernel/messages.ts";
+import { JupyterRestClient } from "../src/kernel/rest.ts";
+import { deserializeV1, serializeV1, V1_SUBPROTOCOL } from "../src/kernel/wire.ts";
+import { silentLogger } from "../src/obs/log.ts";
+import { percentile, timeRuns } from "./stats.ts";
+
+/** Latency summary in milliseconds. */
+export interface Latency {
+  runs: number;
+  p50: number;
+  p99: number;
+}
+
+/** Where the Jupyter Server is. */
+export interface JupyterTarget {
+  url: string;
+  token?: string;
+}
+
+const PYTHON = "/usr/bin/python3";
+const WARMUP = 5;
+
+function summarize(sample: number[]): Latency {
+  return { runs: sample.length, p50: percentile(sample, 50), p99: percentile(sample, 99) };
+}
+
+const ZMQ_SCRIPT = `
+import json, sys, time
+from jupyter_client import KernelManager
+runs, warmup = int(sys.argv[1]), int(sys.argv[2])
+km = KernelManager(kernel_name="python3")
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+times = []
+try:
+    for i in range(warmup + runs):
+        t = time.perf_counter()
+        # execute_interactive returns after the reply AND iopub idle.
+        kc.execute_interactive("x=1", timeout=30, output_hook=lambda msg: None)
+        if i >= warmup:
+            times.append((time.perf_counter() - t) * 1000)
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+print(json.dumps(times))
+`;
+
+/**
+ * Times `x=1` on a standalone kernel over ZMQ (`jupyter_client.KernelManager`), no server.
+ *
+ * @param runs Measured runs (after a warm-up).
+ * @returns p50/p99 in ms.
+ * @throws {Error} When `/usr/bin/python3` lacks `jupyter_client`/`ipykernel` (stderr in the message).
+ */
+export async function benchZmq(runs: number): Promise<Latency> {
+  const out = await new Deno.Command(PYTHON, {
+    args: ["-c", ZMQ_SCRIPT, String(runs), String(WARMUP)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`ZMQ bench failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  }
+  return summarize(JSON.parse(new TextDecoder().decode(out.stdout)) as number[]);
+}
+
+/**
+ * Times `x=1` through the Jupyter Server with Deno's built-in WebSocket (no pong trick).
+ *
+ * @param target Server URL and token.
+ * @param runs Measured runs.
+ * @returns p50/p99 in ms.
+ * @throws {Error} When the kernel cannot be started or the socket fails.
+ */
+export async function benchPlainWebSocket(target: JupyterTarget, runs: number): Promise<Latency> {
+  const rest = new JupyterRestClient(target);
+  const kernel = await rest.createKernel("python3", "");
+  const session = crypto.randomUUID();
+  const ws = new WebSocket(rest.channelsUrl(kernel.id, session), [V1_SUBPROTOCOL]);
+  ws.binaryType = "arraybuffer";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error(`WebSocket to kernel "${kernel.id}" failed`));
+    });
+    if (ws.protocol !== V1_SUBPROTOCOL) throw new Error("server did not pick the v1 subprotocol");
+    let waiting: { id: string; reply: boolean; idle: boolean; done: () => void } | undefined;
+    ws.onmessage = (event) => {
+      const msg = deserializeV1(new Uint8Array(event.data as ArrayBuffer));
+      const w = waiting;
+      if (!w || msg.parent_header.msg_id !== w.id) return;
+      if (msg.header.msg_type === "execute_reply") w.reply = true;
+      if (
+        msg.header.msg_type === "status" &&
+        (msg.content as { execution_state?: string }).execution_state === "idle"
+      ) w.idle = true;
+      if (w.reply && w.idle) w.done();
+    };
+    const once = () =>
+      new Promise<void>((resolve) => {
+        const msg = executeRequest("x=1", session);
+        waiting = { id: msg.header.msg_id, reply: false, idle: false, done: resolve };
+        ws.send(serializeV1(msg));
+      });
+    return summarize(await timeRuns(runs, once, WARMUP));
+  } finally {
+    const closed = new Promise((resolve) => ws.onclose = resolve);
+    ws.close();
+    await closed;
+    await rest.deleteKernel(kernel.id);
+  }
+}
+
+/**
+ * Times `x=1` through sidekernel's `jupyter` executor (kernel client + queue + events).
+ *
+ * @param target Server URL and token.
+ * @param runs Measured runs.
+ * @param pongAfterFrame False measures the client without the pong trick.
+ * @returns p50/p99 in ms.
+ * @throws {Error} When the kernel cannot be started.
+ */
+export async function benchKernelClient(
+  target: JupyterTarget,
+  runs: number,
+  pongAfterFrame = true,
+): Promise<Latency> {
+  const executor = createJupyterExecutor({
+    ...target,
+    timeoutSeconds: 60,
+    logger: silentLogger,
+    pongAfterFrame,
+  });
+  try {
+    const once = async () => {
+      const result = await executor.execute({ code: "x=1", onOutput: () => {} });
+      if (result.end.kind !== "ok") throw new Error(`x=1 ended ${result.end.kind}`);
+    };
+    return summarize(await timeRuns(runs, once, WARMUP));
+  } finally {
+    await executor.close();
+  }
+}
+
+/** One row per path, for the bench table. */
+export type JupyterLatencyRow = {
+  path: string;
+  runs: number;
+  p50_ms: number;
+  p99_ms: number;
+};
+
+/**
+ * Runs every path above and returns one row per path.
+ *
+ * @param target Server URL and token.
+ * @param runs Measured runs per path.
+ * @throws {Error} When a path fails.
+ */
+export async function benchJupyterPaths(
+  target: JupyterTarget,
+  runs: number,
+): Promise<JupyterLatencyRow[]> {
+  const row = (path: string, l: Latency) => ({ path, runs: l.runs, p50_ms: l.p50, p99_ms: l.p99 });
+  return [
+    row("kernel over ZMQ (jupyter_client, no server)", await benchZmq(runs)),
+    row("Jupyter Server, Deno WebSocket (no pong)", await benchPlainWebSocket(target, runs)),
+    row("sidekernel kernel client, pong disabled", await benchKernelClient(target, runs, false)),
+    row("sidekernel kernel client (pong after each frame)", await benchKernelClient(target, runs)),
+  ];
+}
+
+if (import.meta.main) {
+  const { startJupyterServer } = await import("../tests/support/jupyter.ts");
+  const { markdownTable } = await import("./stats.ts");
+  const runs = Number(Deno.args[0] ?? 200);
+  const server = await startJupyterServer();
+  try {
+    const rows = await benchJupyterPaths(server, runs);
+    const text = `x=1 round trip, one kernel, ${runs} runs\n\n${markdownTable(rows)}\n`;
+    await Deno.stdout.write(new TextEncoder().encode(text));
+  } finally {
+    await server.stop();
+  }
+}
