@@ -5,9 +5,10 @@
  */
 import { type ConfigSources, loadConfig } from "./src/config/config.ts";
 import { UsageError } from "./src/config/errors.ts";
+import { programEnvNames } from "./src/config/flags.ts";
 import { MAIN_HELP, serveHelp } from "./src/config/help.ts";
 import { createLogger } from "./src/obs/log.ts";
-import { serve } from "./src/server/serve.ts";
+import { launch } from "./src/server/launch.ts";
 import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
@@ -60,13 +61,12 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig(commandArgs, denoSources());
   const logger = createLogger(config.logLevel);
   try {
-    await serve(config, logger, { path: env("PATH") });
+    return await launch(config, { logger, path: env("PATH"), envNames: programEnvNames() });
   } catch (error) {
     if (error instanceof UsageError) throw error;
     logger.error("sidekernel stopped", { error });
     return 1;
   }
-  return 0;
 }
 
 if (import.meta.main) {

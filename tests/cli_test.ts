@@ -9,7 +9,7 @@ import { ROOT, SERVE_ARGS } from "./support/server.ts";
 
 async function sidekernel(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=server", "--ignore-env", "main.ts", ...args],
+    args: [...SERVE_ARGS.slice(0, -2), "main.ts", ...args],
     cwd: ROOT,
     env,
     stdin: "null",

@@ -17,7 +17,8 @@ export type ExecutorConfig =
   | { kind: "subprocess"; python: string }
   | {
     kind: "jupyter";
-    url: URL;
+    /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8888`. */
+    url: string;
     token?: string;
     kernelName: string;
     kernelScope: "pod" | "session";
@@ -250,7 +251,7 @@ function nonEmpty(flag: string, value: string): string {
   return value;
 }
 
-function httpUrl(flag: string, value: string): URL {
+function httpUrl(flag: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -260,7 +261,7 @@ function httpUrl(flag: string, value: string): URL {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(flag, `--${flag} "${value}" must start with http:// or https://`);
   }
-  return url;
+  return url.href.replace(/\/+$/, "");
 }
 
 function readToken(flag: string, path: string, sources: ConfigSources): string {
@@ -305,7 +306,7 @@ export function isLoopback(host: string): boolean {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !(value instanceof URL)) {
+  if (value && typeof value === "object") {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
   }

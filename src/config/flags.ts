@@ -186,3 +186,22 @@ export function envName(flag: string): string {
 export function flagEnvNames(): string[] {
   return FLAGS.flatMap((f) => [envName(f.name), ...(f.alsoEnv ?? [])]);
 }
+
+/** Variables read besides the flags' own: downward API, in-cluster, kubeconfig, PATH. */
+export const OTHER_ENV_NAMES: readonly string[] = [
+  "POD_NAME",
+  "POD_NAMESPACE",
+  "KUBECONFIG",
+  "KUBERNETES_SERVICE_HOST",
+  "KUBERNETES_SERVICE_PORT",
+  "HOME",
+  "PATH",
+  // Read by the MCP SDK's dependencies at import.
+  "NO_DEPRECATION",
+  "TRACE_DEPRECATION",
+];
+
+/** Every environment variable sidekernel reads: the `env` entry of its permission set. */
+export function programEnvNames(): string[] {
+  return [...new Set([...flagEnvNames(), ...OTHER_ENV_NAMES])];
+}

@@ -5,10 +5,9 @@
  * @module
  */
 import type { Config } from "../config/config.ts";
-import { UsageError } from "../config/errors.ts";
 import type { Readiness } from "../exec/executor.ts";
 import { createKubeClient } from "../k8s/client.ts";
-import { resolveClusterConfig } from "../k8s/config.ts";
+import type { ClusterConfig } from "../k8s/config.ts";
 import { checkKubeReady } from "../k8s/probe.ts";
 import { createPodsToolset } from "../tools/pods_toolset.ts";
 import type { Executor } from "../exec/executor.ts";
@@ -29,6 +28,10 @@ import { StdioServerTransport } from "./sdk.ts";
 export interface ServeEnvironment {
   /** PATH handed to the code the subprocess executor runs. */
   path?: string;
+  /** The resolved cluster, when the pods toolset is on and a cluster config exists. */
+  cluster?: ClusterConfig;
+  /** Resolves when the server should shut down (SIGINT/SIGTERM in the main isolate). */
+  stop: Promise<void>;
 }
 
 /**
@@ -52,12 +55,13 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     toolsets.push({ name: "python", tools: [pythonTool, createPythonResetTool(executor)] });
   }
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
-  if (config.toolsets.includes("pods")) {
-    const pods = await podsToolset(config, logger);
-    if (pods) {
-      toolsets.push(pods.toolset);
-      readiness.kubernetes = pods.ready;
-    }
+  if (config.toolsets.includes("pods") && env.cluster) {
+    const cluster = env.cluster;
+    const client = createKubeClient(cluster);
+    toolsets.push(
+      createPodsToolset({ config: cluster, client, maxOutput: config.maxOutput, logger }),
+    );
+    readiness.kubernetes = () => checkKubeReady(client, cluster.ownNamespace);
   }
   const deps: ServerDeps = {
     toolsets,
@@ -66,7 +70,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     logger,
   };
 
-  const stopped = terminationSignal();
+  const stopped = env.stop;
   if (config.transport === "stdio") {
     const server = createFullServer(deps);
     const transport = new StdioServerTransport();
@@ -109,49 +113,6 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   await executor.close();
 }
 
-/**
- * The pods toolset when a cluster config exists; undefined (with one log
- * line) when none does, so the server still serves `python`.
- *
- * @throws {UsageError} when `--kubeconfig` or `--context` name something unusable
- */
-async function podsToolset(config: Config, logger: Logger) {
-  const kube = config.kube;
-  const resolved = await resolveClusterConfig({
-    kubeconfigPath: kube.kubeconfig,
-    kubeconfigEnv: kube.kubeconfigEnv,
-    context: kube.context,
-    namespaces: kube.namespaces,
-    podNamespace: kube.podNamespace,
-    podName: kube.podName,
-    apiServerHost: kube.serviceHost,
-    apiServerPort: kube.servicePort,
-    home: kube.home,
-  });
-  if (resolved.kind === "invalid" && (kube.kubeconfig || kube.context)) {
-    throw new UsageError(kube.kubeconfig ? "kubeconfig" : "context", resolved.detail);
-  }
-  if (resolved.kind !== "ready") {
-    logger.info("pods toolset left out", { reason: resolved.detail });
-    return undefined;
-  }
-  const client = createKubeClient(resolved.config);
-  const own = resolved.config.ownNamespace;
-  logger.info("pods toolset enabled", {
-    server: resolved.config.server,
-    namespaces: resolved.config.namespaces,
-  });
-  return {
-    toolset: createPodsToolset({
-      config: resolved.config,
-      client,
-      maxOutput: config.maxOutput,
-      logger,
-    }),
-    ready: () => checkKubeReady(client, own),
-  };
-}
-
 function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): Executor {
   const exec = config.executor;
   if (exec.kind === "subprocess") {
@@ -164,20 +125,12 @@ function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): 
     });
   }
   return createJupyterExecutor({
-    url: exec.url.href.replace(/\/$/, ""),
+    url: exec.url,
     token: exec.token,
     kernelName: exec.kernelName,
     scope: exec.kernelScope,
     workspacePath: config.workspacePath,
     timeoutSeconds: config.timeoutSeconds,
     logger,
-  });
-}
-
-function terminationSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => resolve();
-    Deno.addSignalListener("SIGINT", stop);
-    if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   });
 }

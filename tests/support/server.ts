@@ -14,6 +14,7 @@ export const SERVE_ARGS: readonly string[] = [
   "run",
   "-P=server",
   "--ignore-env",
+  "--unstable-worker-options",
   join(ROOT, "main.ts"),
   "serve",
 ];

@@ -1,0 +1,59 @@
+/**
+ * Starts the serving worker with the permissions the config needs, forwards
+ * SIGINT/SIGTERM to it, and resolves with its exit code.
+ *
+ * @module
+ */
+import type { Config } from "../config/config.ts";
+import { kubeAccessNeeds } from "../k8s/access_needs.ts";
+import type { Logger } from "../obs/log.ts";
+import { findCluster } from "./cluster.ts";
+import { servePermissions } from "./permissions.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
+
+/** What {@link launch} needs besides the config. */
+export interface LaunchOptions {
+  logger: Logger;
+  /** PATH handed to the code the subprocess executor runs. */
+  path?: string;
+  /** Environment variable names the worker may read (those the program reads). */
+  envNames: string[];
+}
+
+/**
+ * Runs `sidekernel serve` in a narrowed worker until it stops.
+ *
+ * @returns the exit code
+ * @throws {UsageError} when the cluster flags name something unusable
+ */
+export async function launch(config: Config, options: LaunchOptions): Promise<number> {
+  const { logger } = options;
+  const cluster = await findCluster(config, logger);
+  const permissions = servePermissions(config, {
+    tokenFiles: [],
+    kube: cluster ? kubeAccessNeeds(cluster) : undefined,
+    env: options.envNames,
+  });
+  logger.info("serving worker permissions", { permissions });
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    type: "module",
+    name: "sidekernel-serve",
+    deno: { permissions },
+  } as WorkerOptions);
+  const send = (message: ToWorker) => worker.postMessage(message);
+  const stopped = new Promise<number>((resolve) => {
+    worker.onmessage = (event: MessageEvent<FromWorker>) => resolve(event.data.code);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      logger.error("serving worker failed", { error: event.message });
+      resolve(1);
+    };
+  });
+  const stop = () => send({ type: "stop" });
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  send({ type: "start", config, cluster, path: options.path });
+  const code = await stopped;
+  worker.terminate();
+  return code;
+}
