@@ -7,7 +7,7 @@
 import type { Readiness } from "../exec/executor.ts";
 import type { Logger } from "../obs/log.ts";
 import { checkRequest, type GuardOptions } from "./guard.ts";
-import { McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import { SseServerTransport } from "./sse.ts";
 
 /** Which MCP server a path serves. */
