@@ -10,7 +10,7 @@ import {
 } from "./paths.ts";
 
 function assertEquals(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepEqual(actual, expected, message);
+  assert.deepEqual(actual, expected, message ?? "values differ");
 }
 
 function assertStringIncludes(actual: string, expected: string): void {
