@@ -54,6 +54,8 @@ export class FakeKube {
   /** When false, `metrics.k8s.io` answers 404 like a cluster without metrics-server. */
   metricsAvailable = true;
   mode: FakeMode = "normal";
+  /** Answers authenticated POSTs when set (e.g. access reviews); otherwise they get 405. */
+  postRoute?: (user: FakeUser, url: URL, body: string) => Response | Promise<Response>;
   #server: Deno.HttpServer;
   #hanging: (() => void)[] = [];
 
@@ -175,7 +177,8 @@ export class FakeKube {
       user: user?.name,
       accept: req.headers.get("accept") ?? undefined,
     });
-    await req.body?.cancel();
+    const body = req.method === "POST" && this.postRoute ? await req.text() : undefined;
+    if (body === undefined) await req.body?.cancel();
     if (this.mode === "hang") {
       await new Promise<void>((resolve) => this.#hanging.push(resolve));
       return new Response("shutting down", { status: 503 });
@@ -188,6 +191,7 @@ export class FakeKube {
       );
     }
     if (!user) return statusResponse(401, "Unauthorized", "Unauthorized");
+    if (body !== undefined && this.postRoute) return await this.postRoute(user, url, body);
     if (req.method !== "GET") {
       return statusResponse(
         405,
