@@ -39,7 +39,7 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
   const tokenFile = join(jupyter.rootDir, ".bench-token");
   Deno.writeTextFileSync(tokenFile, jupyter.token);
   const server = await startServer(
-    ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile, "--log-level", "warn"],
+    ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile],
     { workspace: jupyter.rootDir },
   );
   const call = (client: Client) => client.callTool({ name: "python", arguments: { code: "x=1" } });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { connectSse, connectStdio, connectStreamable, firstText } from "./support/clients.ts";
 import { makeWorkspace, ROOT, SERVE_ARGS, startServer } from "./support/server.ts";
+import parsePrometheus from "parse-prometheus-text-format";
 
 const ws = makeWorkspace();
 const server = await startServer(["--timeout", "20"], { workspace: ws.path });
@@ -90,4 +91,29 @@ Deno.test("/healthz answers ok and /readyz reports the executor", async () => {
   const body = await ready.json();
   assert.equal(body.ok, true);
   assert.equal(body.checks.executor.ok, true);
+});
+
+Deno.test("/metrics: Prometheus text with tool calls, durations, sessions and HTTP requests", async () => {
+  const client = await connectStreamable(`${server.url}/mcp`);
+  await client.callTool({ name: "python", arguments: { code: "print(1)" } });
+  const response = await fetch(`${server.url}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+  const text = await response.text();
+  await client.close();
+  const families = parsePrometheus(text) as {
+    name: string;
+    metrics: { value?: string; labels?: Record<string, string> }[];
+  }[];
+  const family = (name: string) => families.find((f) => f.name === name);
+  const calls = family("sidekernel_tool_calls_total")?.metrics.find((m) =>
+    m.labels?.tool === "python" && m.labels?.outcome === "ok"
+  );
+  assert.ok(Number(calls?.value) >= 1, "python calls counted");
+  assert.ok(family("sidekernel_execution_duration_seconds"), "duration histogram");
+  const sessions = family("sidekernel_mcp_sessions")?.metrics.find((m) =>
+    m.labels?.transport === "streamable"
+  );
+  assert.ok(Number(sessions?.value) >= 1, "open Streamable HTTP session counted");
+  assert.match(text, /sidekernel_http_requests_total\{path="\/mcp",status="200"\} \d+/);
 });

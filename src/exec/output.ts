@@ -74,6 +74,7 @@ export class CellOutput {
   #spill?: TextSpill;
   #lastLine?: string;
   #iopubDropped = false;
+  #truncated = false;
 
   constructor(options: CellOutputOptions) {
     this.#opts = {
@@ -81,6 +82,11 @@ export class CellOutput {
       maxImages: 4,
       ...options,
     };
+  }
+
+  /** True once {@link finish} had to cut the text to `maxOutput`. */
+  get truncated(): boolean {
+    return this.#truncated;
   }
 
   /** The latest non-empty output line, for progress notifications. */
@@ -133,6 +139,7 @@ export class CellOutput {
     const { maxOutput } = this.#opts;
     const total = this.#frozenChars + live.length;
     if (total <= maxOutput) return live;
+    this.#truncated = true;
     if (!this.#spill) {
       this.#spill = this.#opts.files.openTextSpill();
       this.#spill.append(live);

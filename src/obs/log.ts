@@ -28,7 +28,7 @@ export type LogSink = (line: string) => void;
 const encoder = new TextEncoder();
 
 /** Writes one line to stderr synchronously (so lines never interleave). */
-export const stderrSink: LogSink = (line) => {
+export const stderrSink: LogSink = (line: string): void => {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 };
 

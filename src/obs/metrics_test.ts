@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix -- a test-only dependency, pinned here rather than in deno.json
-import parsePrometheusTextFormat from "npm:parse-prometheus-text-format@1.1.1";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import {
   Counter,
   createMetrics,

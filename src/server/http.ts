@@ -6,6 +6,7 @@
  */
 import type { Readiness } from "../exec/executor.ts";
 import type { Logger } from "../obs/log.ts";
+import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
 import { checkRequest, type GuardOptions } from "./guard.ts";
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import { SseServerTransport } from "./sse.ts";
@@ -25,6 +26,7 @@ export interface HttpOptions {
   /** Named readiness checks for `/readyz`. */
   readiness: () => Promise<Record<string, Readiness>>;
   logger: Logger;
+  metrics: Metrics;
   /** Largest request body. @default 4 MiB */
   maxBodyBytes?: number;
 }
@@ -40,6 +42,7 @@ export interface HttpFront {
 interface Session {
   server: McpServer;
   transport: WebStandardStreamableHTTPServerTransport | SseServerTransport;
+  labels: { server: ServerKind; transport: "streamable" | "sse" };
 }
 
 /** Starts the HTTP front. */
@@ -48,8 +51,16 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const log = options.logger;
 
+  const { metrics } = options;
+  const addSession = (id: string, session: Session) => {
+    sessions.set(id, session);
+    metrics.mcpSessions.inc(session.labels);
+  };
   const closeSession = (id: string) => {
-    if (!sessions.delete(id)) return;
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    metrics.mcpSessions.dec(session.labels);
     options.onSessionClosed(id);
   };
 
@@ -69,7 +80,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (sid) => {
-        sessions.set(sid, { server, transport });
+        addSession(sid, { server, transport, labels: { server: kind, transport: "streamable" } });
       },
       onsessionclosed: (sid) => closeSession(sid),
       maxRequestBodySize: maxBody,
@@ -92,7 +103,11 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       endpoint: `${prefix}/messages`,
       maxBodyBytes: maxBody,
     });
-    sessions.set(transport.sessionId, { server, transport });
+    addSession(transport.sessionId, {
+      server,
+      transport,
+      labels: { server: kind, transport: "sse" },
+    });
     transport.onclose = () => closeSession(transport.sessionId);
     await server.connect(transport);
     return transport.response;
@@ -114,8 +129,20 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
 
   async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const response = await dispatch(request, url);
+    metrics.httpRequests.inc({
+      path: httpPathLabel(url.pathname),
+      status: statusLabel(response.status),
+    });
+    return response;
+  }
+
+  async function dispatch(request: Request, url: URL): Promise<Response> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (path === "/healthz") return new Response("ok\n");
+    if (path === "/metrics") {
+      return new Response(metrics.render(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
+    }
     if (path === "/readyz") return await ready();
     const prefix = path.startsWith("/python/") ? "/python" : "";
     const kind: ServerKind = prefix ? "python" : "full";

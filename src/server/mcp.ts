@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "../obs/log.ts";
+import type { Metrics } from "../obs/metrics.ts";
 import type { Tool, ToolContext, Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
 import { McpServer } from "./sdk.ts";
@@ -19,6 +20,7 @@ export interface ServerDeps {
   /** The python tool's description: the gpt-oss server's instructions. */
   pythonInstructions: string;
   logger: Logger;
+  metrics: Metrics;
 }
 
 const FULL_INSTRUCTIONS =
@@ -33,7 +35,7 @@ export function createFullServer(deps: ServerDeps): McpServer {
     { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
   );
   for (const toolset of deps.toolsets) {
-    for (const tool of toolset.tools) registerTool(server, tool, deps.logger);
+    for (const tool of toolset.tools) registerTool(server, tool, deps);
     toolset.registerExtras?.(server);
   }
   return server;
@@ -48,11 +50,12 @@ export function createPythonServer(deps: ServerDeps): McpServer {
     { name: "python", version: VERSION },
     { instructions: deps.pythonInstructions },
   );
-  registerTool(server, deps.pythonTool, deps.logger);
+  registerTool(server, deps.pythonTool, deps);
   return server;
 }
 
-function registerTool(server: McpServer, tool: Tool, logger: Logger): void {
+function registerTool(server: McpServer, tool: Tool, deps: ServerDeps): void {
+  const { logger, metrics } = deps;
   server.registerTool(
     tool.name,
     {
@@ -77,17 +80,20 @@ function registerTool(server: McpServer, tool: Tool, logger: Logger): void {
       const started = performance.now();
       try {
         const result = await tool.handler(args, context);
+        const outcome = result.isError ? "error" : extra.signal?.aborted ? "cancelled" : "ok";
+        metrics.toolCalls.inc({ tool: tool.name, outcome });
         logger.info("tool call", {
           tool: tool.name,
           session: extra.sessionId,
           request: extra.requestId,
           duration_ms: Math.round(performance.now() - started),
-          outcome: result.isError ? "error" : "ok",
+          outcome,
         });
         return result;
       } catch (error) {
         // A tool must never take the server down: report and carry on.
         logger.error("tool failed", { tool: tool.name, error });
+        metrics.toolCalls.inc({ tool: tool.name, outcome: "error" });
         const why = error instanceof Error ? error.message : String(error);
         return { content: [{ type: "text", text: `${tool.name} failed: ${why}` }], isError: true };
       }

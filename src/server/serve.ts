@@ -14,6 +14,8 @@ import type { Executor } from "../exec/executor.ts";
 import { createJupyterExecutor } from "../exec/jupyter.ts";
 import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
+import { createMetrics } from "../obs/metrics.ts";
+import { createFilesToolset } from "../tools/files_toolset.ts";
 import { createPythonTool } from "../tools/python.ts";
 import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
@@ -41,6 +43,7 @@ export interface ServeEnvironment {
  */
 export async function serve(config: Config, logger: Logger, env: ServeEnvironment): Promise<void> {
   Deno.mkdirSync(config.workspacePath, { recursive: true });
+  const metrics = createMetrics();
   const executor = createExecutor(config, logger, env);
   const pythonTool = createPythonTool({
     executor,
@@ -49,6 +52,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     timeoutSeconds: config.timeoutSeconds,
     maxOutput: config.maxOutput,
     logger,
+    metrics,
   });
   const toolsets: Toolset[] = [];
   if (config.toolsets.includes("python")) {
@@ -63,11 +67,16 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     );
     readiness.kubernetes = () => checkKubeReady(client, cluster.ownNamespace);
   }
+  const files = config.toolsets.includes("files")
+    ? createFilesToolset({ workspacePath: config.workspacePath, logger })
+    : undefined;
+  if (files) toolsets.push(files);
   const deps: ServerDeps = {
     toolsets,
     pythonTool,
     pythonInstructions: pythonTool.description,
     logger,
+    metrics,
   };
 
   const stopped = env.stop;
@@ -99,6 +108,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
         return Object.fromEntries(names.map((name, i) => [name, results[i]]));
       },
       logger,
+      metrics,
     });
     logger.info("serving MCP over HTTP", {
       url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${front.port}`,
@@ -110,6 +120,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     logger.info("shutting down");
     await front.shutdown();
   }
+  files?.close();
   await executor.close();
 }
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Executor } from "../exec/executor.ts";
 import { CellOutput } from "../exec/output.ts";
 import type { Logger } from "../obs/log.ts";
+import type { Metrics } from "../obs/metrics.ts";
 import type { OutputFiles } from "../workspace/outputs.ts";
 import { pythonDescription } from "./python_description.ts";
 import { errorResult, type Tool } from "./tool.ts";
@@ -23,6 +24,7 @@ export interface PythonToolOptions {
   timeoutSeconds: number;
   maxOutput: number;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 const inputSchema = {
@@ -71,6 +73,7 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
         stateful: executor.stateful,
       });
       const started = performance.now();
+      const endExecution = options.metrics?.startExecution(executor.kind);
       const ticker = context.progress
         ? setInterval(() => {
           const seconds = Math.round((performance.now() - started) / 1000);
@@ -86,12 +89,15 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
           signal: context.signal,
           onOutput: (event) => output.push(event),
         });
-        return { content: output.finish(result) };
+        const content = output.finish(result);
+        if (output.truncated) options.metrics?.truncations.inc({ tool: "python" });
+        return { content };
       } catch (error) {
         options.logger.error("python execution failed", { error });
         const why = error instanceof Error ? error.message : String(error);
         return errorResult(`The code could not be run: ${why}`);
       } finally {
+        endExecution?.();
         clearInterval(ticker);
       }
     },

@@ -1,0 +1,104 @@
+/**
+ * `deno task bench`: every comparison side by side in one run, printed as
+ * tables and written to docs/PERFORMANCE.md with the machine it ran on.
+ *
+ * Options: `--quick` (fewer runs, no Go peer), `--no-write` (print only).
+ *
+ * @module
+ */
+import { startJupyterServer } from "../tests/support/jupyter.ts";
+import { ROOT } from "../tests/support/server.ts";
+import { benchFootprint } from "./footprint.ts";
+import { benchJupyterPaths } from "./jupyter.ts";
+import { benchJupyterMcp } from "./jupyter_mcp.ts";
+import { benchPods, formatPodsBench } from "./pods.ts";
+import { markdownTable, type Row } from "./stats.ts";
+import { benchSubprocess } from "./subprocess.ts";
+
+const quick = Deno.args.includes("--quick");
+const write = !Deno.args.includes("--no-write");
+const encoder = new TextEncoder();
+const say = (text: string) => Deno.stderr.writeSync(encoder.encode(`bench: ${text}\n`));
+const sections: string[] = [];
+const emit = (title: string, body: string) => {
+  const text = `## ${title}\n\n${body}\n`;
+  Deno.stdout.writeSync(encoder.encode(text + "\n"));
+  sections.push(text);
+};
+const verdict = (ok: boolean) => (ok ? "met" : "**not met**");
+const targets: Row[] = [];
+
+say("subprocess executor vs bare python3");
+const sub = await benchSubprocess(quick ? 10 : 30);
+emit("Subprocess executor: trivial `python` call vs bare `python3 -c pass`", markdownTable(sub));
+const subRatio = Number(sub[1].ratio);
+targets.push({
+  target: "subprocess `python` call adds < 10% to `python3 -c pass`",
+  measured: `+${((subRatio - 1) * 100).toFixed(0)}%`,
+  verdict: verdict(subRatio < 1.1),
+});
+
+say("Jupyter paths (ZMQ, plain WebSocket, kernel client) and MCP");
+const jupyter = await startJupyterServer();
+try {
+  const runs = quick ? 50 : 200;
+  const paths = await benchJupyterPaths(jupyter, runs);
+  const mcp = await benchJupyterMcp({
+    jupyter,
+    runs,
+    sessions: 20,
+    callsPerSession: quick ? 10 : 50,
+  });
+  const zmq = paths[0].p50_ms;
+  const plain = paths[1].p50_ms;
+  const rows: Row[] = [
+    ...paths.map((p) => ({ what: p.path, "p50 ms": p.p50_ms, "p99 ms": p.p99_ms })),
+    ...mcp.latency,
+  ].map((r) => ({ ...r, "× ZMQ p50": Number(r["p50 ms"]) / zmq }));
+  emit(`Jupyter: \`x=1\` round trip on one kernel (${runs} runs each)`, markdownTable(rows));
+  emit("Jupyter: sessions sharing the pod kernel", markdownTable([mcp.throughput]));
+  targets.push(
+    {
+      target: "MCP `x=1` over Streamable HTTP ≤ 1.25× the raw kernel (ZMQ) p50",
+      measured: `${(mcp.streamableP50 / zmq).toFixed(2)}×`,
+      verdict: verdict(mcp.streamableP50 / zmq <= 1.25),
+    },
+    {
+      target: "≥ 5× faster than a plain WebSocket client through the same server",
+      measured: `${(plain / mcp.streamableP50).toFixed(1)}×`,
+      verdict: verdict(plain / mcp.streamableP50 >= 5),
+    },
+    {
+      target: "20 sessions × 50 calls on the pod kernel, none lost",
+      measured: `${mcp.throughput["wrong or lost"]} lost of ${mcp.throughput.calls}`,
+      verdict: verdict(mcp.throughput["wrong or lost"] === 0),
+    },
+  );
+} finally {
+  await jupyter.stop();
+}
+
+say("pod tools vs kubernetes-mcp-server");
+const pods = await benchPods({ pods: 1000, runs: quick ? 5 : 30, peer: !quick, progress: say });
+emit("Pod tools: 1,000 pods on the fake API server", formatPodsBench(pods));
+
+say("start-up and memory");
+emit("Footprint", markdownTable(await benchFootprint(quick ? 2 : 5)));
+emit("Targets", markdownTable(targets));
+
+if (write) {
+  const mem = Deno.systemMemoryInfo();
+  const header = [
+    "# Performance",
+    "",
+    `Produced by \`deno task bench${quick ? " --quick" : ""}\` on ${
+      new Date().toISOString().slice(0, 10)
+    }: ` +
+    `${navigator.hardwareConcurrency} cores, ${(mem.total / 2 ** 30).toFixed(0)} GiB memory, ` +
+    `${Deno.build.os} ${Deno.build.arch}, Deno ${Deno.version.deno}. Medians (p50) unless noted; ` +
+    "every comparison was measured in the same run.",
+    "",
+  ].join("\n");
+  Deno.writeTextFileSync(`${ROOT}/docs/PERFORMANCE.md`, header + "\n" + sections.join("\n"));
+  say("wrote docs/PERFORMANCE.md");
+}
