@@ -179,3 +179,48 @@ Deno.test("REQUIRED_ACCESS is exactly what the k8s façade requests, method by m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("workflows parse; CI and release run deno task compile, the release pushes both arches", async () => {
+  const ci = parse(await Deno.readTextFile(`${ROOT}/.github/workflows/ci.yml`));
+  const release = parse(await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`));
+  const runs = (wf: { jobs: Record<string, { steps: { run?: string }[] }> }) =>
+    Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ""));
+  for (const cmd of ["deno fmt --check", "deno lint", "deno task check", "deno task test"]) {
+    assert.ok(runs(ci).includes(cmd), cmd);
+  }
+  assert.ok(runs(ci).includes("deno task compile"));
+  assert.ok(runs(release).includes("deno task compile ${{ matrix.target }}"));
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
+  assert.equal(tasks.compile, "sh scripts/compile.sh");
+  const script = await Deno.readTextFile(`${ROOT}/scripts/compile.sh`);
+  assert.deepEqual(
+    release.jobs.compile.strategy.matrix.target,
+    /ALL_TARGETS="([^"]+)"/.exec(script)![1].split(" "),
+  );
+  assert.match(script, /deno compile -P=server --ignore-env \$include --target "\$target"/);
+  const push = release.jobs.image.steps.find((s: { uses?: string }) =>
+    s.uses?.startsWith("docker/build-push-action")
+  );
+  assert.equal(push.with.platforms, "linux/amd64,linux/arm64");
+  assert.equal(push.with.file, "Containerfile");
+});
+
+Deno.test("compile.sh refuses an unknown target with exit 2, before compiling anything", async () => {
+  const out = await new Deno.Command("sh", {
+    args: [`${ROOT}/scripts/compile.sh`, "mips-unknown-linux-gnu"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(new TextDecoder().decode(out.stderr), /unknown target "mips-unknown-linux-gnu"/);
+});
+
+Deno.test("the Containerfile compiles in deno 2.9.6 and runs as uid 65532 on distroless", async () => {
+  const text = await Deno.readTextFile(`${ROOT}/Containerfile`);
+  assert.match(text, /^FROM --platform=\$BUILDPLATFORM denoland\/deno:2\.9\.6 AS build$/m);
+  assert.match(text, /^FROM gcr\.io\/distroless\/cc-debian12:nonroot$/m);
+  assert.match(text, /^USER 65532:65532$/m);
+  assert.match(text, /^EXPOSE 8000$/m);
+  assert.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/sidekernel"\]$/m);
+  assert.match(text, /^CMD \["serve", "--host", "0\.0\.0\.0"\]$/m);
+});
