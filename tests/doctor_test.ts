@@ -286,3 +286,35 @@ Deno.test("doctor fails an unreachable API server", async () => {
     );
   });
 });
+
+// The real program, with the permission set of the binary. Runs once main.ts
+// dispatches `doctor` to runDoctor.
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const WIRED = (await Deno.readTextFile(`${ROOT}/main.ts`)).includes("runDoctor");
+
+Deno.test({
+  name: "sidekernel doctor as a process: table on stdout, exit 0 when all pass, 1 when one fails",
+  ignore: !WIRED,
+  fn: async () => {
+    const ws = `${ROOT}/workspace/.doctor-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.mkdir(ws, { recursive: true });
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-P=server", "--ignore-env", "main.ts", "doctor", ...args],
+        cwd: ROOT,
+        stdin: "null",
+      }).output();
+      return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+    };
+    try {
+      const good = await run(["--workspace-path", ws, "--toolsets", "python"]);
+      assert.equal(good.code, 0, good.stdout);
+      assert.match(good.stdout, /ok +python +"python3" \(Python 3/);
+      const bad = await run(["--workspace-path", `${ws}/missing`, "--toolsets", "python"]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /FAIL +workspace/);
+    } finally {
+      await Deno.remove(ws, { recursive: true });
+    }
+  },
+});

@@ -222,3 +222,45 @@ Deno.test("every golden output parses and still holds its other documents", asyn
     for (const doc of output) assert.deepEqual(doc.errors, [], name);
   }
 });
+
+// The real program, with the permission set of the binary. Runs once main.ts
+// dispatches `inject` to runInject.
+const WIRED = (await Deno.readTextFile(`${ROOT}/main.ts`)).includes("runInject");
+
+async function sidekernel(args: string[], stdin = "") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=server", "--ignore-env", "main.ts", ...args],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test({
+  name: "sidekernel inject -f - as a process: YAML in, YAML out, 2 for a bad flag",
+  ignore: !WIRED,
+  fn: async () => {
+    const input = await Deno.readTextFile(`${GOLDEN}/cronjob.in.yaml`);
+    const r = await sidekernel(["inject", "-f", "-"], input);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, await Deno.readTextFile(`${GOLDEN}/cronjob.out.yaml`));
+    const bad = await sidekernel(["inject", "-f", "-", "--port", "x"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--port "x"/);
+    // A file outside the permission set is either read or refused with the pipe hint.
+    const file = await sidekernel(["inject", "-f", "tests/golden/inject/pod.in.yaml"]);
+    if (file.code === 0) {
+      assert.equal(file.stdout, await Deno.readTextFile(`${GOLDEN}/pod.out.yaml`));
+    } else {
+      assert.equal(file.code, 1);
+      assert.match(file.stderr, /pipe it instead: sidekernel inject -f - < /);
+    }
+  },
+});
