@@ -8,6 +8,9 @@ import { UsageError } from "./src/config/errors.ts";
 import { programEnvNames } from "./src/config/flags.ts";
 import { MAIN_HELP, serveHelp } from "./src/config/help.ts";
 import { createLogger } from "./src/obs/log.ts";
+import { DOCTOR_HELP } from "./src/doctor/help.ts";
+import { runDoctor } from "./src/doctor/run.ts";
+import { type CommandIO, runInject } from "./src/inject/run.ts";
 import { launch } from "./src/server/launch.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -51,8 +54,24 @@ async function main(args: string[]): Promise<number> {
     out(`sidekernel ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})\n`);
     return 0;
   }
+  const io: CommandIO = {
+    stdin: () => new Response(Deno.stdin.readable).text(),
+    stdout: out,
+    stderr: err,
+  };
+  if (command === "inject") return await runInject(commandArgs, io);
+  if (command === "doctor") {
+    if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
+      out(DOCTOR_HELP);
+      return 0;
+    }
+    return await runDoctor(loadConfig(commandArgs, denoSources()), io);
+  }
   if (command !== "serve") {
-    throw new UsageError("", `unknown command "${command}"; commands: serve, version`);
+    throw new UsageError(
+      "",
+      `unknown command "${command}"; commands: serve, inject, doctor, version`,
+    );
   }
   if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
     out(serveHelp());

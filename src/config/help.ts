@@ -19,6 +19,8 @@ served over MCP to an AI agent, from a sidecar in its pod.
 
 Usage:
   sidekernel [serve] [flags]     serve MCP (the default command)
+  sidekernel inject -f FILE|-    add the sidecar to Pod/Deployment/StatefulSet/Job… YAML
+  sidekernel doctor [flags]      check workspace, python/Jupyter and Kubernetes rights
   sidekernel version             print the version
   sidekernel <command> --help    help of a command
 
@@ -26,6 +28,8 @@ Examples:
   sidekernel                                  HTTP on 127.0.0.1:8000, local python3
   sidekernel --transport stdio                for desktop MCP clients
   sidekernel --jupyter-url http://127.0.0.1:8888 --jupyter-token-file /secrets/jupyter-token
+  sidekernel inject -f deployment.yaml | kubectl apply -f -
+  sidekernel doctor --jupyter-url http://127.0.0.1:8888
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error.
 `;
