@@ -44,7 +44,7 @@ mkdir -p dist
 for target in $targets; do
   echo "compile: $target" >&2
   # shellcheck disable=SC2086 # $include is a list of flags
-  deno compile -P=server --ignore-env $include --target "$target" \
+  deno compile -P=server --ignore-env --unstable-worker-options $include --target "$target" \
     -o "dist/sidekernel-$target" main.ts
 done
 

@@ -197,7 +197,12 @@ Deno.test("workflows parse; CI and release run deno task compile, the release pu
     release.jobs.compile.strategy.matrix.target,
     /ALL_TARGETS="([^"]+)"/.exec(script)![1].split(" "),
   );
-  assert.match(script, /deno compile -P=server --ignore-env \$include --target "\$target"/);
+  // The binary gets the permission set and flags of `deno task start`.
+  const runFlags = /^deno run (.*) main\.ts serve$/.exec(tasks.start)![1];
+  assert.ok(
+    script.includes(`deno compile ${runFlags} $include --target "$target"`),
+    `compile.sh uses "${runFlags}"`,
+  );
   const push = release.jobs.image.steps.find((s: { uses?: string }) =>
     s.uses?.startsWith("docker/build-push-action")
   );
