@@ -34,7 +34,7 @@ emit("Subprocess executor: trivial `python` call vs bare `python3 -c pass`", mar
 const subRatio = Number(sub[1].ratio);
 targets.push({
   target: "subprocess `python` call adds < 10% to `python3 -c pass`",
-  measured: `+${((subRatio - 1) * 100).toFixed(0)}%`,
+  measured: `${subRatio >= 1 ? "+" : ""}${((subRatio - 1) * 100).toFixed(0)}%`,
   verdict: verdict(subRatio < 1.1),
 });
 
