@@ -1,7 +1,8 @@
 /**
  * Pod-tool benchmark: a fake API with N pods (events, logs), then latency
- * p50 and output size of sidekernel's pod tools (in-memory MCP) next to the
- * Go `kubernetes-mcp-server` (Streamable HTTP) reading the same pods.
+ * p50 and output size of sidekernel's pod tools next to the Go
+ * `kubernetes-mcp-server` reading the same pods, both as processes over
+ * Streamable HTTP.
  *
  * Run: `deno run -A bench/pods.ts [pods] [runs]`
  *
@@ -13,10 +14,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { FakeKube } from "../tests/support/fake_kube.ts";
 import { generateNamespace } from "../tests/support/fake_kube_scenarios.ts";
-import { type CallToolResult, connectToolsets } from "../tests/support/mcp_client.ts";
-import { resolveClusterConfig } from "../src/k8s/config.ts";
-import { createKubeClient } from "../src/k8s/client.ts";
-import { createPodsToolset } from "../src/tools/pods_toolset.ts";
+import { join } from "node:path";
+import type { CallToolResult } from "../tests/support/mcp_client.ts";
+import { connectStreamable } from "../tests/support/clients.ts";
+import { makeWorkspace, startServer } from "../tests/support/server.ts";
 
 /** One measured tool call. */
 export interface PodsBenchRow {
@@ -146,11 +147,15 @@ export async function benchPods(options: PodsBenchOptions = {}): Promise<PodsBen
   const rows: PodsBenchRow[] = [];
   try {
     const kubeconfig = await kube.writeKubeconfig(dir, "bench-token", { namespace: NS });
-    const resolved = await resolveClusterConfig({ kubeconfigPath: kubeconfig });
-    if (resolved.kind !== "ready") throw new Error(resolved.detail);
-    const client = createKubeClient(resolved.config);
-    const session = await connectToolsets(createPodsToolset({ config: resolved.config, client }));
+    // sidekernel as users run it: the server process, Streamable HTTP, its permission set.
+    const ws = makeWorkspace();
+    const serverKubeconfig = join(ws.path, "kubeconfig");
+    Deno.copyFileSync(kubeconfig, serverKubeconfig);
+    const server = await startServer(["--kubeconfig", serverKubeconfig], { workspace: ws.path });
+    const client = await connectStreamable(`${server.url}/mcp`);
     try {
+      const call: Call = async (name, args) =>
+        (await client.callTool({ name, arguments: args })) as CallToolResult;
       const cases: [string, Record<string, unknown>][] = [
         ["pods_list", { limit: pods }],
         ["pods_list", {}],
@@ -159,11 +164,12 @@ export async function benchPods(options: PodsBenchOptions = {}): Promise<PodsBen
         ["pods_log", { name: LOG_POD, tailLines: 100 }],
       ];
       for (const [tool, args] of cases) {
-        rows.push(await measure(progress, "sidekernel", session.call, tool, args, runs));
+        rows.push(await measure(progress, "sidekernel", call, tool, args, runs));
       }
     } finally {
-      await session.close();
-      client.close();
+      await client.close();
+      await server.stop();
+      ws.cleanup();
     }
     if (options.peer ?? true) {
       try {
@@ -207,8 +213,8 @@ export async function benchPods(options: PodsBenchOptions = {}): Promise<PodsBen
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   notes.push(
-    `${pods} pods; sidekernel over in-memory MCP, kubernetes-mcp-server over Streamable HTTP ` +
-      `on loopback; both against the same fake API over HTTPS.`,
+    `${pods} pods; both servers run as processes and are called over Streamable HTTP on ` +
+      `loopback, against the same fake API over HTTPS.`,
   );
   return { rows, notes };
 }

@@ -8,6 +8,7 @@
 import type { KubeConfig } from "../config/config.ts";
 import { accessName, AccessReviewError, reviewAccess } from "../k8s/access_review.ts";
 import { resolveClusterConfig } from "../k8s/config.ts";
+import { clusterOptions } from "../server/cluster.ts";
 import { KubeError } from "../k8s/errors.ts";
 import { type CheckRow, fail, ok, warn } from "./report.ts";
 
@@ -34,15 +35,7 @@ export async function checkKube(
   options: KubeCheckOptions = {},
 ): Promise<CheckRow[]> {
   const resolved = await resolveClusterConfig({
-    kubeconfigPath: kube.kubeconfig,
-    kubeconfigEnv: kube.kubeconfigEnv,
-    context: kube.context,
-    namespaces: kube.namespaces,
-    podNamespace: kube.podNamespace,
-    podName: kube.podName,
-    apiServerHost: kube.serviceHost,
-    apiServerPort: kube.servicePort,
-    home: kube.home,
+    ...clusterOptions(kube),
     serviceAccountDir: options.serviceAccountDir,
     timeoutMs: options.timeoutMs,
   });

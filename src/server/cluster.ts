@@ -4,9 +4,13 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
+import type { Config, KubeConfig } from "../config/config.ts";
 import { UsageError } from "../config/errors.ts";
-import { type ClusterConfig, resolveClusterConfig } from "../k8s/config.ts";
+import {
+  type ClusterConfig,
+  type ClusterConfigOptions,
+  resolveClusterConfig,
+} from "../k8s/config.ts";
 import type { Logger } from "../obs/log.ts";
 
 /**
@@ -21,17 +25,7 @@ export async function findCluster(
 ): Promise<ClusterConfig | undefined> {
   if (!config.toolsets.includes("pods")) return undefined;
   const kube = config.kube;
-  const resolved = await resolveClusterConfig({
-    kubeconfigPath: kube.kubeconfig,
-    kubeconfigEnv: kube.kubeconfigEnv,
-    context: kube.context,
-    namespaces: kube.namespaces,
-    podNamespace: kube.podNamespace,
-    podName: kube.podName,
-    apiServerHost: kube.serviceHost,
-    apiServerPort: kube.servicePort,
-    home: kube.home,
-  });
+  const resolved = await resolveClusterConfig(clusterOptions(kube));
   if (resolved.kind === "invalid" && (kube.kubeconfig || kube.context)) {
     throw new UsageError(kube.kubeconfig ? "kubeconfig" : "context", resolved.detail);
   }
@@ -44,4 +38,19 @@ export async function findCluster(
     namespaces: resolved.config.namespaces,
   });
   return resolved.config;
+}
+
+/** The options of `resolveClusterConfig()` that the `kube` part of the config names. */
+export function clusterOptions(kube: KubeConfig): ClusterConfigOptions {
+  return {
+    kubeconfigPath: kube.kubeconfig,
+    kubeconfigEnv: kube.kubeconfigEnv,
+    context: kube.context,
+    namespaces: kube.namespaces,
+    podNamespace: kube.podNamespace,
+    podName: kube.podName,
+    apiServerHost: kube.serviceHost,
+    apiServerPort: kube.servicePort,
+    home: kube.home,
+  };
 }

@@ -34,11 +34,17 @@ export function createFullServer(deps: ServerDeps): McpServer {
     { name: "sidekernel", version: VERSION },
     { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const toolset of deps.toolsets) {
-    for (const tool of toolset.tools) registerTool(server, tool, deps);
-    toolset.registerExtras?.(server);
-  }
+  for (const toolset of deps.toolsets) registerToolset(server, toolset, deps);
   return server;
+}
+
+/** What registering a tool needs: where to log and count its calls. */
+export type RegisterDeps = Pick<ServerDeps, "logger" | "metrics">;
+
+/** Registers a toolset's tools (with logging, metrics, progress) and its extras on `server`. */
+export function registerToolset(server: McpServer, toolset: Toolset, deps: RegisterDeps): void {
+  for (const tool of toolset.tools) registerTool(server, tool, deps);
+  toolset.registerExtras?.(server);
 }
 
 /**
@@ -54,7 +60,7 @@ export function createPythonServer(deps: ServerDeps): McpServer {
   return server;
 }
 
-function registerTool(server: McpServer, tool: Tool, deps: ServerDeps): void {
+function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
   const { logger, metrics } = deps;
   server.registerTool(
     tool.name,

@@ -33,6 +33,11 @@ self.onmessage = (event) => {
     return;
   }
   const logger = createLogger(message.config.logLevel);
+  // A stray rejection in a library must not take every session down with it.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    logger.error("unhandled rejection", { error: event.reason });
+  });
   serve(message.config, logger, { path: message.path, cluster: message.cluster, stop })
     .then(() => self.postMessage({ type: "stopped", code: 0 }))
     .catch((error) => {

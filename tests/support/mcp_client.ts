@@ -1,6 +1,7 @@
 /**
- * A real MCP SDK Client linked in memory to a real McpServer serving one
- * toolset, so schemas and structuredContent are validated by the SDK.
+ * A real MCP SDK Client linked in memory to a real McpServer serving
+ * toolsets registered exactly as the server does, so schemas and
+ * structuredContent are validated by the SDK.
  *
  * @module
  */
@@ -10,8 +11,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { silentLogger } from "../../src/obs/log.ts";
+import { createMetrics } from "../../src/obs/metrics.ts";
+import { registerToolset } from "../../src/server/mcp.ts";
 import { McpServer } from "../../src/server/sdk.ts";
-import type { Tool, ToolContext, Toolset } from "../../src/tools/tool.ts";
+import type { Toolset } from "../../src/tools/tool.ts";
 
 export { Client };
 export type { CallToolResult };
@@ -25,31 +29,11 @@ export interface InMemorySession {
   close(): Promise<void>;
 }
 
-function register(server: McpServer, tool: Tool): void {
-  server.registerTool(
-    tool.name,
-    {
-      title: tool.title,
-      description: tool.description,
-      inputSchema: tool.inputSchema,
-      outputSchema: tool.outputSchema,
-      annotations: tool.annotations,
-    },
-    // deno-lint-ignore no-explicit-any
-    ((args: any, extra: { sessionId?: string; signal: AbortSignal }) => {
-      const context: ToolContext = { sessionId: extra.sessionId, signal: extra.signal };
-      return tool.handler(args, context);
-    }) as never,
-  );
-}
-
 /** Serves `toolsets` on a new McpServer and connects a Client to it in memory. */
 export async function connectToolsets(...toolsets: Toolset[]): Promise<InMemorySession> {
   const server = new McpServer({ name: "sidekernel", version: "test" });
-  for (const set of toolsets) {
-    for (const tool of set.tools) register(server, tool);
-    set.registerExtras?.(server);
-  }
+  const deps = { logger: silentLogger, metrics: createMetrics() };
+  for (const set of toolsets) registerToolset(server, set, deps);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "sidekernel-test", version: "1.0.0" });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
