@@ -54,7 +54,12 @@ Deno.test("serve with --kubeconfig: pods tools read the fake API; other namespac
 
 Deno.test("serve without any cluster config: pods left out with one log line, python still served", async () => {
   const ws = makeWorkspace();
-  const server = await startServer([], { workspace: ws.path, env: { HOME: ws.path } });
+  // A HOME without ~/.kube; Deno's module cache stays where it is.
+  const denoDir = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno");
+  const server = await startServer([], {
+    workspace: ws.path,
+    env: { HOME: ws.path, DENO_DIR: denoDir, KUBECONFIG: "" },
+  });
   const client = await connectStreamable(`${server.url}/mcp`);
   try {
     const names = (await client.listTools()).tools.map((t) => t.name);

@@ -6,6 +6,9 @@
  *
  * @module
  */
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { generateTestCerts, type TestCerts } from "./fake_kube_tls.ts";
 import type { NamespaceData } from "./fake_kube_data.ts";
 import { route } from "./fake_kube_routes.ts";
@@ -56,11 +59,11 @@ export class FakeKube {
   mode: FakeMode = "normal";
   /** Answers authenticated POSTs when set (e.g. access reviews); otherwise they get 405. */
   postRoute?: (user: FakeUser, url: URL, body: string) => Response | Promise<Response>;
-  #server: Deno.HttpServer;
+  #server: Server;
   #hanging: (() => void)[] = [];
 
   private constructor(
-    server: Deno.HttpServer,
+    server: Server,
     port: number,
     certs: TestCerts,
     namespaces: Map<string, NamespaceData>,
@@ -85,13 +88,13 @@ export class FakeKube {
     const certs = await generateTestCerts();
     const ref: { kube?: FakeKube } = {};
     const { promise, resolve } = Promise.withResolvers<number>();
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      cert: certs.cert,
-      key: certs.key,
-      onListen: ({ port }) => resolve(port),
-    }, (req) => ref.kube!.#handle(req));
+    // node:https, not Deno.serve: Deno's TLS server leaves Nagle on, so every response
+    // over ~1.5 kB stalls 40 ms on the client's delayed ACK; the real API server sets
+    // TCP_NODELAY, and so does this one.
+    const server = createServer({ cert: certs.cert, key: certs.key, noDelay: true }, (req, res) => {
+      void serveNode(req, res, (request) => ref.kube!.#handle(request));
+    });
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
     const port = await promise;
     ref.kube = new FakeKube(server, port, certs, new Map(Object.entries(namespaces)));
     return ref.kube;
@@ -162,7 +165,8 @@ export class FakeKube {
   /** Stops the server (hanging requests are released first) and removes the temp dir. */
   async close(): Promise<void> {
     for (const release of this.#hanging.splice(0)) release();
-    await this.#server.shutdown();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     await Deno.remove(this.certs.dir, { recursive: true }).catch(() => {});
   }
 
@@ -223,4 +227,37 @@ export function statusResponse(
     },
     { status: code },
   );
+}
+
+/** Bridges node:https to a web-standard handler. */
+async function serveNode(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handle: (request: Request) => Promise<Response>,
+): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of req) chunks.push(chunk as Uint8Array);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
+  const request = new Request(`https://127.0.0.1${req.url}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? new Blob(chunks as BlobPart[]) : undefined,
+  });
+  try {
+    const response = await handle(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) {
+      for await (const chunk of response.body) {
+        if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+      }
+    }
+    res.end();
+  } catch {
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  }
 }

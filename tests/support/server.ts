@@ -63,7 +63,7 @@ export async function startServer(
   const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
   const reader = lines.getReader();
   let url = "";
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
   while (!url) {
     const { value, done } = await reader.read();
     if (done) {
