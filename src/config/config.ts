@@ -58,6 +58,15 @@ export interface Config {
   workspacePath: string;
   timeoutSeconds: number;
   maxOutput: number;
+  /** Executions at once, all sessions together. */
+  maxExecutions: number;
+  maxSessions: number;
+  sessionIdleSeconds: number;
+  shutdownGraceSeconds: number;
+  /** Host names accepted in `Host`; undefined = any. */
+  allowedHosts?: readonly string[];
+  /** Host names accepted in `Origin`; undefined = any. */
+  allowedOrigins?: readonly string[];
   kube: KubeConfig;
 }
 
@@ -150,6 +159,17 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     workspacePath,
     timeoutSeconds: integer(FLAG("timeout"), str("timeout") ?? "120"),
     maxOutput: integer(FLAG("max-output"), str("max-output") ?? "20000"),
+    maxExecutions: integer(FLAG("max-executions"), str("max-executions") ?? "16"),
+    maxSessions: integer(FLAG("max-sessions"), str("max-sessions") ?? "500"),
+    sessionIdleSeconds: integer(
+      FLAG("session-idle-timeout"),
+      str("session-idle-timeout") ?? "1800",
+    ),
+    shutdownGraceSeconds: integer(FLAG("shutdown-grace"), str("shutdown-grace") ?? "20"),
+    allowedHosts: raw.get("allowed-hosts")?.map(hostName) ??
+      (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),
+    allowedOrigins: raw.get("allowed-origins")?.map(hostName) ??
+      (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),
     kube: {
       namespaces: (raw.get("namespace") ?? []).map(namespaceName),
       kubeconfig: kubeconfig ? resolveHome(kubeconfig, sources) : undefined,
@@ -297,6 +317,15 @@ function resolveHome(path: string, sources: ConfigSources): string {
 
 function splitList(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** Names a browser on the same machine uses for a loopback server. */
+export const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+
+/** `Example.COM` → `example.com`; an IPv6 address in brackets. */
+function hostName(value: string): string {
+  const h = value.trim().toLowerCase();
+  return h.includes(":") && !h.startsWith("[") ? `[${h}]` : h;
 }
 
 /** True for `localhost`, `127.0.0.0/8` and `::1`. */

@@ -15,9 +15,6 @@ export interface GuardOptions {
   allowedOrigins?: readonly string[];
 }
 
-/** Loopback names a browser page on the same machine uses. */
-export const LOOPBACK_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
-
 /**
  * Checks one request.
  *

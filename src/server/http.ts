@@ -7,12 +7,14 @@
 import type { Readiness } from "../exec/executor.ts";
 import type { Logger } from "../obs/log.ts";
 import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
+import { admit, rpcError } from "./admission.ts";
+import type { ExecutionGate, GateOptions } from "./gate.ts";
 import { checkRequest, type GuardOptions } from "./guard.ts";
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import { type ServerKind, SessionRegistry } from "./sessions.ts";
 import { SseServerTransport } from "./sse.ts";
 
-/** Which MCP server a path serves. */
-export type ServerKind = "full" | "python";
+export type { ServerKind };
 
 /** What the HTTP front needs. */
 export interface HttpOptions {
@@ -27,6 +29,11 @@ export interface HttpOptions {
   readiness: () => Promise<Record<string, Readiness>>;
   logger: Logger;
   metrics: Metrics;
+  /** Admission of executions; shared with the tools. */
+  gate: ExecutionGate;
+  limits: GateOptions;
+  maxSessions: number;
+  sessionIdleMs: number;
   /** Largest request body. @default 4 MiB */
   maxBodyBytes?: number;
 }
@@ -39,29 +46,29 @@ export interface HttpFront {
   shutdown(): Promise<void>;
 }
 
-interface Session {
-  server: McpServer;
-  transport: WebStandardStreamableHTTPServerTransport | SseServerTransport;
-  labels: { server: ServerKind; transport: "streamable" | "sse" };
-}
-
 /** Starts the HTTP front. */
 export function startHttp(options: HttpOptions): Promise<HttpFront> {
-  const sessions = new Map<string, Session>();
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const log = options.logger;
+  const { metrics, gate } = options;
+  const sessions = new SessionRegistry({
+    maxSessions: options.maxSessions,
+    idleMs: options.sessionIdleMs,
+    busy: (id) => gate.running(id) > 0,
+    onClosed: options.onSessionClosed,
+    metrics,
+    logger: log,
+  });
 
-  const { metrics } = options;
-  const addSession = (id: string, session: Session) => {
-    sessions.set(id, session);
-    metrics.mcpSessions.inc(session.labels);
-  };
-  const closeSession = (id: string) => {
-    const session = sessions.get(id);
-    if (!session) return;
-    sessions.delete(id);
-    metrics.mcpSessions.dec(session.labels);
-    options.onSessionClosed(id);
+  /** 503 when no new session may open (cap reached, or shutting down). */
+  const noNewSession = (): Response | undefined => {
+    if (!gate.draining && !sessions.full) return undefined;
+    const why = gate.draining
+      ? "sidekernel is shutting down"
+      : `${options.maxSessions} MCP sessions are open (--max-sessions)`;
+    const response = rpcError(503, -32000, `${why}; try again shortly`, null);
+    response.headers.set("retry-after", "5");
+    return response;
   };
 
   async function streamable(request: Request, kind: ServerKind): Promise<Response> {
@@ -69,24 +76,34 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     if (id) {
       const session = sessions.get(id);
       if (!session || !(session.transport instanceof WebStandardStreamableHTTPServerTransport)) {
-        return rpcError(404, -32001, `session "${id}" not found; start a new one with initialize`);
+        return rpcError(
+          404,
+          -32001,
+          `session "${id}" not found; start a new one with initialize`,
+          null,
+        );
       }
-      return await session.transport.handleRequest(request);
+      if (request.method !== "POST") return await session.transport.handleRequest(request);
+      const admitted = await admit(request, id, gate, options.limits, maxBody);
+      if ("response" in admitted) return admitted.response;
+      return await session.transport.handleRequest(request, { parsedBody: admitted.body });
     }
     if (request.method !== "POST") {
-      return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)");
+      return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)", null);
     }
+    const refused = noNewSession();
+    if (refused) return refused;
     const server = options.createServer(kind);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (sid) => {
-        addSession(sid, { server, transport, labels: { server: kind, transport: "streamable" } });
+        sessions.add(sid, { server, transport, labels: { server: kind, transport: "streamable" } });
       },
-      onsessionclosed: (sid) => closeSession(sid),
+      onsessionclosed: (sid) => sessions.remove(sid),
       maxRequestBodySize: maxBody,
     });
     transport.onclose = () => {
-      if (transport.sessionId) closeSession(transport.sessionId);
+      if (transport.sessionId) sessions.remove(transport.sessionId);
     };
     await server.connect(transport);
     const response = await transport.handleRequest(request);
@@ -98,22 +115,24 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
   }
 
   async function sseOpen(kind: ServerKind, prefix: string): Promise<Response> {
+    const refused = noNewSession();
+    if (refused) return refused;
     const server = options.createServer(kind);
     const transport = new SseServerTransport({
       endpoint: `${prefix}/messages`,
       maxBodyBytes: maxBody,
     });
-    addSession(transport.sessionId, {
+    sessions.add(transport.sessionId, {
       server,
       transport,
       labels: { server: kind, transport: "sse" },
     });
-    transport.onclose = () => closeSession(transport.sessionId);
+    transport.onclose = () => sessions.remove(transport.sessionId);
     await server.connect(transport);
     return transport.response;
   }
 
-  function ssePost(request: Request, url: URL): Promise<Response> | Response {
+  async function ssePost(request: Request, url: URL): Promise<Response> {
     const id = url.searchParams.get("sessionId") ?? "";
     const session = sessions.get(id);
     if (!session || !(session.transport instanceof SseServerTransport)) {
@@ -124,7 +143,9 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
         },
       );
     }
-    return session.transport.handlePost(request);
+    const admitted = await admit(request, id, gate, options.limits, maxBody);
+    if ("response" in admitted) return admitted.response;
+    return await session.transport.handlePost(request, admitted.body);
   }
 
   async function route(request: Request): Promise<Response> {
@@ -188,10 +209,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
             port,
             shutdown: async () => {
               // Close sessions first: open SSE streams would keep shutdown() waiting.
-              for (const [id, session] of sessions) {
-                await session.server.close().catch(() => {});
-                closeSession(id);
-              }
+              await sessions.closeAll();
               let timer: ReturnType<typeof setTimeout> | undefined;
               await Promise.race([
                 server.shutdown(),
@@ -210,13 +228,6 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     } catch (error) {
       reject(error);
     }
-  });
-}
-
-function rpcError(status: number, code: number, message: string): Response {
-  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
-    status,
-    headers: { "content-type": "application/json" },
   });
 }
 

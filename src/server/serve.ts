@@ -20,10 +20,9 @@ import { createPythonTool } from "../tools/python.ts";
 import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
-import { LOOPBACK_NAMES } from "./guard.ts";
+import { ExecutionGate, type GateOptions } from "./gate.ts";
 import { startHttp } from "./http.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
-import { isLoopback } from "../config/config.ts";
 import { StdioServerTransport } from "./sdk.ts";
 
 /** Outside-world values `serve` needs that are not configuration. */
@@ -44,6 +43,11 @@ export interface ServeEnvironment {
 export async function serve(config: Config, logger: Logger, env: ServeEnvironment): Promise<void> {
   Deno.mkdirSync(config.workspacePath, { recursive: true });
   const metrics = createMetrics();
+  const limits: GateOptions = {
+    maxGlobal: config.maxExecutions,
+    maxPerSession: Math.min(4, config.maxExecutions),
+  };
+  const gate = new ExecutionGate(limits);
   const executor = createExecutor(config, logger, env);
   const pythonTool = createPythonTool({
     executor,
@@ -53,6 +57,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     maxOutput: config.maxOutput,
     logger,
     metrics,
+    gate: { gate, limits },
   });
   const toolsets: Toolset[] = [];
   if (config.toolsets.includes("python")) {
@@ -90,6 +95,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       workspace: config.workspacePath,
     });
     await Promise.race([stopped, closed]);
+    await drain(gate, config, logger);
     await server.close().catch(() => {});
   } else {
     const front = await startHttp({
@@ -97,9 +103,13 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       port: config.port,
       guard: {
         authToken: config.authToken,
-        allowedHosts: isLoopback(config.host) ? LOOPBACK_NAMES : undefined,
-        allowedOrigins: isLoopback(config.host) ? LOOPBACK_NAMES : undefined,
+        allowedHosts: config.allowedHosts,
+        allowedOrigins: config.allowedOrigins,
       },
+      gate,
+      limits,
+      maxSessions: config.maxSessions,
+      sessionIdleMs: config.sessionIdleSeconds * 1000,
       createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),
       onSessionClosed: (id) => void executor.sessionClosed(id).catch(() => {}),
       readiness: async () => {
@@ -117,11 +127,18 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       auth: config.authToken ? "bearer" : "none",
     });
     await stopped;
-    logger.info("shutting down");
+    await drain(gate, config, logger);
     await front.shutdown();
   }
   files?.close();
   await executor.close();
+}
+
+/** Lets running executions finish within `--shutdown-grace`, then interrupts the rest. */
+async function drain(gate: ExecutionGate, config: Config, logger: Logger): Promise<void> {
+  logger.info("shutting down", { running: gate.inFlight, grace_s: config.shutdownGraceSeconds });
+  const interrupted = await gate.drain(config.shutdownGraceSeconds * 1000);
+  if (interrupted > 0) logger.warn("interrupted executions at shutdown", { count: interrupted });
 }
 
 function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): Executor {

@@ -82,8 +82,13 @@ export class SseServerTransport implements Transport {
     return Promise.resolve();
   }
 
-  /** Handles `POST <endpoint>?sessionId=…`: 202 once the message is handed to the server. */
-  async handlePost(request: Request): Promise<Response> {
+  /**
+   * Handles `POST <endpoint>?sessionId=…`: 202 once the message is handed to the server.
+   *
+   * @param parsedBody the body, when the caller already read it
+   */
+  async handlePost(request: Request, parsedBody?: unknown): Promise<Response> {
+    if (parsedBody !== undefined) return this.#accept(parsedBody);
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > this.#options.maxBodyBytes) {
       return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
@@ -98,6 +103,10 @@ export class SseServerTransport implements Transport {
     } catch {
       return plain(400, "the body is not JSON: send one JSON-RPC message");
     }
+    return this.#accept(body);
+  }
+
+  #accept(body: unknown): Response {
     const parsed = JSONRPCMessageSchema.safeParse(body);
     if (!parsed.success) {
       return plain(400, "the body is not a JSON-RPC 2.0 message (jsonrpc, method/result, id)");

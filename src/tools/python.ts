@@ -9,6 +9,7 @@ import type { Executor } from "../exec/executor.ts";
 import { CellOutput } from "../exec/output.ts";
 import type { Logger } from "../obs/log.ts";
 import type { Metrics } from "../obs/metrics.ts";
+import { type ExecutionGate, type GateOptions, refusalText } from "../server/gate.ts";
 import type { OutputFiles } from "../workspace/outputs.ts";
 import { pythonDescription } from "./python_description.ts";
 import { errorResult, type Tool } from "./tool.ts";
@@ -25,6 +26,8 @@ export interface PythonToolOptions {
   maxOutput: number;
   logger: Logger;
   metrics?: Metrics;
+  /** Admission and shutdown of executions; none = no limits. */
+  gate?: { gate: ExecutionGate; limits: GateOptions };
 }
 
 const inputSchema = {
@@ -67,6 +70,9 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
       include_in_prompt: false,
     },
     async handler({ code }, context) {
+      const lease = options.gate?.gate.enter(context.sessionId);
+      if (typeof lease === "string") return errorResult(refusalText(lease, options.gate!.limits));
+      const signal = lease ? AbortSignal.any([context.signal, lease.signal]) : context.signal;
       const output = new CellOutput({
         maxOutput: options.maxOutput,
         files: options.files,
@@ -86,9 +92,15 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
         const result = await executor.execute({
           code,
           sessionId: context.sessionId,
-          signal: context.signal,
+          signal,
           onOutput: (event) => output.push(event),
         });
+        if (lease?.signal.aborted && !context.signal.aborted) {
+          result.notes.push(
+            "[SHUTDOWN] sidekernel is shutting down (SIGTERM), so the code was interrupted; " +
+              "call again when it is back.",
+          );
+        }
         const content = output.finish(result);
         if (output.truncated) options.metrics?.truncations.inc({ tool: "python" });
         return { content };
@@ -97,6 +109,7 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
         const why = error instanceof Error ? error.message : String(error);
         return errorResult(`The code could not be run: ${why}`);
       } finally {
+        lease?.release();
         endExecution?.();
         clearInterval(ticker);
       }

@@ -1,0 +1,60 @@
+/**
+ * Reads an MCP POST body once, and refuses an execution the gate would not
+ * admit with 429/503 and `Retry-After` before it reaches the MCP server.
+ *
+ * @module
+ */
+import type { ExecutionGate, GateOptions } from "./gate.ts";
+import { refusalText } from "./gate.ts";
+
+/** Tools that start an execution. */
+const EXECUTING_TOOLS = new Set(["python", "python_reset"]);
+
+/** The body, or the response to send instead. */
+export type Admission = { body: unknown } | { response: Response };
+
+/**
+ * Reads and parses a JSON-RPC POST body (413 past `maxBytes`, 400 when not
+ * JSON), then checks executing tool calls against the gate.
+ */
+export async function admit(
+  request: Request,
+  sessionId: string,
+  gate: ExecutionGate,
+  limits: GateOptions,
+  maxBytes: number,
+): Promise<Admission> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return { response: tooLarge(maxBytes) };
+  const text = await request.text();
+  if (new TextEncoder().encode(text).length > maxBytes) return { response: tooLarge(maxBytes) };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { response: rpcError(400, -32700, "Parse error: the body is not JSON", null) };
+  }
+  for (const message of Array.isArray(body) ? body : [body]) {
+    const m = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
+    if (m?.method !== "tools/call" || !EXECUTING_TOOLS.has(String(m.params?.name))) continue;
+    const refusal = gate.check(sessionId);
+    if (!refusal) continue;
+    const status = refusal === "draining" ? 503 : 429;
+    const response = rpcError(status, -32000, refusalText(refusal, limits), m.id ?? null);
+    response.headers.set("retry-after", refusal === "draining" ? "10" : "2");
+    return { response };
+  }
+  return { body };
+}
+
+/** A JSON-RPC error as an HTTP response. */
+export function rpcError(status: number, code: number, message: string, id: unknown): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+function tooLarge(maxBytes: number): Response {
+  return rpcError(413, -32600, `request body over ${maxBytes} bytes`, null);
+}
