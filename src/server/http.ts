@@ -60,6 +60,33 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     logger: log,
   });
 
+  // Streamed POST answers still being written; shutdown waits for them.
+  let pendingAnswers = 0;
+  let answersDone: (() => void) | undefined;
+  const track = (response: Response): Response => {
+    if (!response.body || !response.headers.get("content-type")?.includes("event-stream")) {
+      return response;
+    }
+    pendingAnswers++;
+    const done = () => {
+      pendingAnswers--;
+      if (pendingAnswers === 0) answersDone?.();
+    };
+    const body = response.body.pipeThrough(
+      new TransformStream({ flush: done, cancel: done } as Transformer & { cancel: () => void }),
+    );
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  const answersWritten = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pendingAnswers === 0) return resolve();
+      const timer = setTimeout(resolve, ms);
+      answersDone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
   /** 503 when no new session may open (cap reached, or shutting down). */
   const noNewSession = (): Response | undefined => {
     if (!gate.draining && !sessions.full) return undefined;
@@ -86,7 +113,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       if (request.method !== "POST") return await session.transport.handleRequest(request);
       const admitted = await admit(request, id, gate, options.limits, maxBody);
       if ("response" in admitted) return admitted.response;
-      return await session.transport.handleRequest(request, { parsedBody: admitted.body });
+      return track(await session.transport.handleRequest(request, { parsedBody: admitted.body }));
     }
     if (request.method !== "POST") {
       return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)", null);
@@ -208,7 +235,9 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
           resolve({
             port,
             shutdown: async () => {
-              // Close sessions first: open SSE streams would keep shutdown() waiting.
+              // Let answers in flight reach their clients, then close the sessions:
+              // open SSE streams would keep shutdown() waiting.
+              await answersWritten(3000);
               await sessions.closeAll();
               let timer: ReturnType<typeof setTimeout> | undefined;
               await Promise.race([
