@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { callFields } from "../obs/call_log.ts";
 import type { Logger } from "../obs/log.ts";
 import type { Metrics } from "../obs/metrics.ts";
 import type { Tool, ToolContext, Toolset } from "../tools/tool.ts";
@@ -21,6 +22,8 @@ export interface ServerDeps {
   pythonInstructions: string;
   logger: Logger;
   metrics: Metrics;
+  /** Log code and output verbatim (`--log-level debug`). */
+  verboseLogs?: boolean;
 }
 
 const FULL_INSTRUCTIONS =
@@ -39,7 +42,7 @@ export function createFullServer(deps: ServerDeps): McpServer {
 }
 
 /** What registering a tool needs: where to log and count its calls. */
-export type RegisterDeps = Pick<ServerDeps, "logger" | "metrics">;
+export type RegisterDeps = Pick<ServerDeps, "logger" | "metrics" | "verboseLogs">;
 
 /** Registers a toolset's tools (with logging, metrics, progress) and its extras on `server`. */
 export function registerToolset(server: McpServer, toolset: Toolset, deps: RegisterDeps): void {
@@ -88,13 +91,18 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
         const result = await tool.handler(args, context);
         const outcome = result.isError ? "error" : extra.signal?.aborted ? "cancelled" : "ok";
         metrics.toolCalls.inc({ tool: tool.name, outcome });
-        logger.info("tool call", {
+        const fields = await callFields({
           tool: tool.name,
           session: extra.sessionId,
           request: extra.requestId,
-          duration_ms: Math.round(performance.now() - started),
+          headers: extra.requestInfo?.headers,
+          args: args ?? {},
+          result,
+          durationMs: performance.now() - started,
           outcome,
-        });
+        }, deps.verboseLogs === true);
+        logger.info("tool call", fields);
+        notifyClient(server, extra.sessionId, outcome === "error" ? "warning" : "info", fields);
         return result;
       } catch (error) {
         // A tool must never take the server down: report and carry on.
@@ -105,4 +113,22 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       }
     }) as never,
   );
+}
+
+/**
+ * Sends the call's log line as an MCP logging notification, to clients that
+ * asked for them with `logging/setLevel` (the SDK keeps their levels).
+ */
+function notifyClient(
+  server: McpServer,
+  sessionId: string | undefined,
+  level: "info" | "warning",
+  data: Record<string, unknown>,
+): void {
+  const levels = (server.server as unknown as { _loggingLevels?: Map<unknown, unknown> })
+    ._loggingLevels;
+  if (!levels?.has(sessionId)) return;
+  const { code: _code, output: _output, ...summary } = data;
+  server.server.sendLoggingMessage({ level, logger: "sidekernel", data: summary }, sessionId)
+    .catch(() => {});
 }

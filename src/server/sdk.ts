@@ -29,6 +29,7 @@ export type {
   CallToolResult,
   ContentBlock,
   JSONRPCMessage,
+  RequestInfo,
   ServerNotification,
   ServerRequest,
   ToolAnnotations,

@@ -82,6 +82,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     pythonInstructions: pythonTool.description,
     logger,
     metrics,
+    verboseLogs: config.logLevel === "debug",
   };
 
   const stopped = env.stop;

@@ -7,7 +7,7 @@
  * @module
  */
 import { JSONRPCMessageSchema } from "./sdk.ts";
-import type { JSONRPCMessage, Transport } from "./sdk.ts";
+import type { JSONRPCMessage, RequestInfo, Transport } from "./sdk.ts";
 
 /** Options of {@link SseServerTransport}. */
 export interface SseOptions {
@@ -30,7 +30,7 @@ export class SseServerTransport implements Transport {
   readonly sessionId: string = crypto.randomUUID();
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { requestInfo?: RequestInfo }) => void;
 
   readonly #options: Required<SseOptions>;
   #controller?: ReadableStreamDefaultController<Uint8Array>;
@@ -88,7 +88,8 @@ export class SseServerTransport implements Transport {
    * @param parsedBody the body, when the caller already read it
    */
   async handlePost(request: Request, parsedBody?: unknown): Promise<Response> {
-    if (parsedBody !== undefined) return this.#accept(parsedBody);
+    const requestInfo = { headers: Object.fromEntries(request.headers) };
+    if (parsedBody !== undefined) return this.#accept(parsedBody, requestInfo);
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > this.#options.maxBodyBytes) {
       return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
@@ -103,15 +104,15 @@ export class SseServerTransport implements Transport {
     } catch {
       return plain(400, "the body is not JSON: send one JSON-RPC message");
     }
-    return this.#accept(body);
+    return this.#accept(body, requestInfo);
   }
 
-  #accept(body: unknown): Response {
+  #accept(body: unknown, requestInfo: { headers: Record<string, string> }): Response {
     const parsed = JSONRPCMessageSchema.safeParse(body);
     if (!parsed.success) {
       return plain(400, "the body is not a JSON-RPC 2.0 message (jsonrpc, method/result, id)");
     }
-    this.onmessage?.(parsed.data);
+    this.onmessage?.(parsed.data, { requestInfo });
     return plain(202, "Accepted");
   }
 

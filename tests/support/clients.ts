@@ -14,8 +14,10 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
-export { Client };
+export { Client, LoggingMessageNotificationSchema };
 export type { CallToolResult };
 
 /** Connects a client over Streamable HTTP to `url` (e.g. `http://127.0.0.1:P/mcp`). */

@@ -26,8 +26,10 @@ export interface ServerProcess {
   port: number;
   pid: number;
   workspace: string;
-  /** Every stderr line so far (JSON log lines). */
+  /** Every stderr line so far that sidekernel wrote (JSON log lines). */
   logs: string[];
+  /** Lines the Deno CLI itself printed (e.g. its notice about permission sets in deno.json). */
+  notices: string[];
   /** SIGTERM, then wait for exit; returns the exit code. */
   stop(): Promise<number>;
 }
@@ -60,6 +62,8 @@ export async function startServer(
     stderr: "piped",
   }).spawn();
   const logs: string[] = [];
+  const notices: string[] = [];
+  const keep = (line: string) => (DENO_NOTICE.test(line) ? notices : logs).push(line);
   const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
   const reader = lines.getReader();
   let url = "";
@@ -71,7 +75,7 @@ export async function startServer(
       await child.status;
       throw new Error(`sidekernel exited before serving:\n${logs.join("\n")}`);
     }
-    logs.push(value);
+    keep(value);
     if (value.includes('"serving MCP over HTTP"')) url = JSON.parse(value).url;
   }
   clearTimeout(deadline);
@@ -79,7 +83,7 @@ export async function startServer(
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      logs.push(value);
+      keep(value);
     }
   })();
   return {
@@ -88,6 +92,7 @@ export async function startServer(
     pid: child.pid,
     workspace: options.workspace,
     logs,
+    notices,
     async stop() {
       try {
         child.kill("SIGTERM");
@@ -100,6 +105,9 @@ export async function startServer(
     },
   };
 }
+
+// deno-lint-ignore no-control-regex
+const DENO_NOTICE = /^(\x1b\[[0-9;]*m)*(Warning|Download|Check)\b/;
 
 function lineSplitter(): TransformStream<string, string> {
   let buffer = "";
