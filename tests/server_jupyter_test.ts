@@ -150,6 +150,12 @@ Deno.test("python_reset gives a fresh kernel and keeps workspace files", async (
   }
 });
 
+Deno.test("/metrics counts the kernel alive and the restarts by reason", async () => {
+  const text = await (await fetch(`${pod.url}/metrics`)).text();
+  assert.match(text, /^sidekernel_kernels_alive 1$/m);
+  assert.match(text, /^sidekernel_kernel_restarts_total\{reason="reset"\} [1-9]/m);
+});
+
 Deno.test("/readyz reports the Jupyter Server", async () => {
   const ready = await (await fetch(`${pod.url}/readyz`)).json();
   assert.equal(ready.checks.executor.ok, true);

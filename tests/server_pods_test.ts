@@ -44,6 +44,8 @@ Deno.test("serve with --kubeconfig: pods tools read the fake API; other namespac
     const ready = await (await fetch(`${server.url}/readyz`)).json();
     assert.equal(ready.checks.kubernetes.ok, true);
     assert.deepEqual(kube.nonGetRequests(), []);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^sidekernel_kubernetes_requests_total\{verb="get",code="200"\} [1-9]/m);
   } finally {
     await client.close();
     await server.stop();

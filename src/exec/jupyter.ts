@@ -24,7 +24,7 @@
 import { JupyterRestClient } from "../kernel/rest.ts";
 import type { Logger } from "../obs/log.ts";
 import type { ExecuteRequest, ExecutionResult, Executor, Readiness } from "./executor.ts";
-import { ManagedKernel, type ManagedKernelOptions } from "./jupyter_kernel.ts";
+import { type KernelEvents, ManagedKernel, type ManagedKernelOptions } from "./jupyter_kernel.ts";
 
 export {
   JupyterHttpError,
@@ -84,6 +84,8 @@ export interface JupyterExecutorOptions {
    * @default true
    */
   pongAfterFrame?: boolean;
+  /** Told about kernel life events (metrics). */
+  events?: KernelEvents;
 }
 
 /** Session scope: every kernel is busy and the cap is reached. */
@@ -142,6 +144,7 @@ export function createJupyterExecutor(options: JupyterExecutorOptions): Executor
     staleCheckMs: options.staleCheckMs ?? 5_000,
     logger,
     pongAfterFrame: options.pongAfterFrame,
+    events: options.events,
   };
 
   let podKernel: ManagedKernel | undefined;

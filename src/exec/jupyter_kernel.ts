@@ -35,6 +35,16 @@ export interface ManagedKernelOptions {
   staleCheckMs: number;
   logger: Logger;
   pongAfterFrame?: boolean;
+  /** Told about kernel life events (metrics). */
+  events?: KernelEvents;
+}
+
+/** Kernel life events, for metrics. */
+export interface KernelEvents {
+  started(): void;
+  /** A kernel this process created was deleted or vanished. */
+  stopped(): void;
+  restarted(reason: "reset" | "timeout" | "died"): void;
 }
 
 const LOST_NOTE = "a new kernel was started; earlier variables are gone";
@@ -98,7 +108,7 @@ export class ManagedKernel {
         return RESET_TEXT;
       }
       try {
-        await this.#restart(this.#conn);
+        await this.#restart(this.#conn, "reset");
       } catch (err) {
         if (!(err instanceof KernelNotFoundError)) throw err;
         this.#drop(false);
@@ -116,6 +126,7 @@ export class ManagedKernel {
     for (const id of this.#created) {
       try {
         await this.#o.rest.deleteKernel(id);
+        this.#o.events?.stopped();
       } catch (err) {
         this.#o.logger.warn("could not delete kernel", { kernelId: id, error: err });
       }
@@ -220,7 +231,7 @@ export class ManagedKernel {
       kernelId: conn.kernelId,
     });
     try {
-      await this.#restart(conn);
+      await this.#restart(conn, "timeout");
     } catch (err) {
       this.#drop(true);
       logger.warn("restart after interrupt failed; a new kernel will be started", { error: err });
@@ -229,13 +240,14 @@ export class ManagedKernel {
     return { stateKept: false };
   }
 
-  async #restart(conn: KernelConnection): Promise<void> {
+  async #restart(conn: KernelConnection, reason: "reset" | "timeout"): Promise<void> {
     conn.restartingByUs = true;
     try {
       await this.#o.rest.restartKernel(conn.kernelId);
     } finally {
       conn.restartingByUs = false;
     }
+    this.#o.events?.restarted(reason);
     conn.failPending(new KernelDeadError(conn.kernelId, "the kernel was restarted"));
     this.#needsPrepare = true;
     this.#needsInfo = true;
@@ -276,7 +288,7 @@ export class ManagedKernel {
     this.#kernelId = undefined;
     if (deleteIt && id) {
       this.#o.rest.deleteKernel(id).catch(() => {});
-      this.#created.delete(id);
+      if (this.#created.delete(id)) this.#o.events?.stopped();
     }
   }
 
@@ -285,6 +297,7 @@ export class ManagedKernel {
       this.#needsPrepare = true;
       this.#needsInfo = true;
     }
+    if (loss.kind === "restarted" || loss.kind === "dead") this.#o.events?.restarted("died");
     if (this.#inFlight) return; // The running call reports it as its end.
     if (loss.kind === "restarted" || loss.kind === "dead" || loss.kind === "gone") {
       const why = loss.kind === "gone"
@@ -359,12 +372,13 @@ export class ManagedKernel {
         if (!this.#lossReported && !this.#note) {
           this.#note = `Note: the previous kernel is gone; ${LOST_NOTE}.`;
         }
-        this.#created.delete(this.#kernelId);
+        if (this.#created.delete(this.#kernelId)) this.#o.events?.stopped();
         this.#kernelId = undefined;
       }
     }
     const model = await rest.createKernel(this.#o.kernelName, this.#o.kernelPath);
     this.#created.add(model.id);
+    this.#o.events?.started();
     this.#kernelId = model.id;
     this.#needsPrepare = true;
     this.#needsInfo = false;

@@ -7,6 +7,9 @@
 import type { ClusterConfig } from "./config.ts";
 import type { KubeEvent, KubeList, Pod, PodMetrics } from "./types.ts";
 
+/** Called with the HTTP status of every API request (undefined: no answer), for metrics. */
+export type KubeObserver = (status: number | undefined) => void;
+
 /** Options of list calls. */
 export interface ListOptions {
   labelSelector?: string;
@@ -60,10 +63,10 @@ export interface KubeClient {
  * const pods = await client.listPods(config.ownNamespace, { limit: 10 });
  * ```
  */
-export function createKubeClient(config: ClusterConfig): KubeClient {
+export function createKubeClient(config: ClusterConfig, observe?: KubeObserver): KubeClient {
   let real: Promise<KubeClient> | undefined;
   const load = (): Promise<KubeClient> => {
-    real ??= import("./node_client.ts").then((m) => m.createNodeKubeClient(config));
+    real ??= import("./node_client.ts").then((m) => m.createNodeKubeClient(config, observe));
     real.catch(() => (real = undefined));
     return real;
   };

@@ -8,7 +8,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { RequestOptions as HttpsOptions } from "node:https";
 import type { ClusterConfig } from "./config.ts";
-import type { GetOptions, KubeClient, ListOptions, LogOptions } from "./client.ts";
+import type { GetOptions, KubeClient, KubeObserver, ListOptions, LogOptions } from "./client.ts";
 import {
   KubeApiError,
   KubeConfigError,
@@ -54,7 +54,10 @@ export function buildKubeConfig(config: ClusterConfig): k8s.KubeConfig {
 }
 
 /** Creates the client-node backed {@link KubeClient}. */
-export function createNodeKubeClient(config: ClusterConfig): KubeClient {
+export function createNodeKubeClient(
+  config: ClusterConfig,
+  observe?: KubeObserver,
+): KubeClient {
   let kc = buildKubeConfig(config);
   const server = kc.getCurrentCluster()?.server?.replace(/\/$/, "") ?? config.server;
   let client: Deno.HttpClient | undefined;
@@ -89,7 +92,14 @@ export function createNodeKubeClient(config: ClusterConfig): KubeClient {
     if (opts.auth && !headers.has("authorization")) {
       headers.set("Authorization", `Basic ${btoa(opts.auth)}`);
     }
-    return await fetch(url, { method: "GET", headers, signal, client });
+    try {
+      const response = await fetch(url, { method: "GET", headers, signal, client });
+      observe?.(response.status);
+      return response;
+    } catch (error) {
+      observe?.(undefined);
+      throw error;
+    }
   };
 
   const get = async (

@@ -14,7 +14,7 @@ import type { Executor } from "../exec/executor.ts";
 import { createJupyterExecutor } from "../exec/jupyter.ts";
 import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
-import { createMetrics } from "../obs/metrics.ts";
+import { createMetrics, kubeVerbLabel, type Metrics, statusLabel } from "../obs/metrics.ts";
 import { createFilesToolset } from "../tools/files_toolset.ts";
 import { createPythonTool } from "../tools/python.ts";
 import { createPythonResetTool } from "../tools/python_reset.ts";
@@ -48,7 +48,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     maxPerSession: Math.min(4, config.maxExecutions),
   };
   const gate = new ExecutionGate(limits);
-  const executor = createExecutor(config, logger, env);
+  const executor = createExecutor(config, logger, env, metrics);
   const pythonTool = createPythonTool({
     executor,
     files: workspaceOutputFiles(config.workspacePath),
@@ -66,7 +66,11 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
   if (config.toolsets.includes("pods") && env.cluster) {
     const cluster = env.cluster;
-    const client = createKubeClient(cluster);
+    const client = createKubeClient(
+      cluster,
+      (status) =>
+        metrics.kubeRequests.inc({ verb: kubeVerbLabel("get"), code: statusLabel(status) }),
+    );
     toolsets.push(
       createPodsToolset({ config: cluster, client, maxOutput: config.maxOutput, logger }),
     );
@@ -142,7 +146,12 @@ async function drain(gate: ExecutionGate, config: Config, logger: Logger): Promi
   if (interrupted > 0) logger.warn("interrupted executions at shutdown", { count: interrupted });
 }
 
-function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): Executor {
+function createExecutor(
+  config: Config,
+  logger: Logger,
+  env: ServeEnvironment,
+  metrics: Metrics,
+): Executor {
   const exec = config.executor;
   if (exec.kind === "subprocess") {
     return createSubprocessExecutor({
@@ -161,5 +170,10 @@ function createExecutor(config: Config, logger: Logger, env: ServeEnvironment): 
     workspacePath: config.workspacePath,
     timeoutSeconds: config.timeoutSeconds,
     logger,
+    events: {
+      started: () => metrics.kernelsAlive.inc({}),
+      stopped: () => metrics.kernelsAlive.dec({}),
+      restarted: (reason) => metrics.kernelRestarts.inc({ reason }),
+    },
   });
 }
