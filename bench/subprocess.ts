@@ -10,19 +10,37 @@ import { percentile, type Row, timeRuns } from "./stats.ts";
 
 /** Measures both and returns table rows (milliseconds). */
 export async function benchSubprocess(runs = 30): Promise<Row[]> {
-  const bare = await timeRuns(runs, async () => {
-    const out = await new Deno.Command("python3", { args: ["-c", "pass"], stdout: "null" })
-      .output();
-    if (!out.success) throw new Error("python3 -c pass failed");
-  });
   const ws = makeWorkspace();
   const server = await startServer([], { workspace: ws.path });
   const client = await connectStreamable(`${server.url}/mcp`);
+  const bareRun = async () => {
+    const out = await new Deno.Command("python3", { args: ["-c", "pass"], stdout: "null" })
+      .output();
+    if (!out.success) throw new Error("python3 -c pass failed");
+  };
+  const mcpRun = () => client.callTool({ name: "python", arguments: { code: "pass" } });
+  const real = new TextDecoder().decode(
+    (await new Deno.Command("python3", { args: ["-c", "import sys; print(sys.executable)"] })
+      .output()).stdout,
+  ).trim();
+  const realRun = async () => {
+    const out = await new Deno.Command(real, { args: ["-c", "pass"], stdout: "null" }).output();
+    if (!out.success) throw new Error(`${real} -c pass failed`);
+  };
   try {
-    const mcp = await timeRuns(
-      runs,
-      () => client.callTool({ name: "python", arguments: { code: "pass" } }),
-    );
+    // Interleaved, so that load changes on the machine hit both sides alike.
+    for (let i = 0; i < 3; i++) {
+      await bareRun();
+      await mcpRun();
+    }
+    const bare: number[] = [];
+    const mcp: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      bare.push(...await timeRuns(1, bareRun, 0));
+      mcp.push(...await timeRuns(1, mcpRun, 0));
+      direct.push(...await timeRuns(1, realRun, 0));
+    }
     const bareP50 = percentile(bare, 50);
     const mcpP50 = percentile(mcp, 50);
     return [
@@ -37,6 +55,12 @@ export async function benchSubprocess(runs = 30): Promise<Row[]> {
         "p50 ms": mcpP50,
         "p99 ms": percentile(mcp, 99),
         ratio: mcpP50 / bareP50,
+      },
+      {
+        what: `bare \`${real} -c pass\` (the interpreter behind \`python3\`)`,
+        "p50 ms": percentile(direct, 50),
+        "p99 ms": percentile(direct, 99),
+        ratio: percentile(direct, 50) / bareP50,
       },
     ];
   } finally {

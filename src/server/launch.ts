@@ -26,8 +26,9 @@ export interface LaunchOptions {
  * @returns the exit code
  * @throws {UsageError} when the cluster flags name something unusable
  */
-export async function launch(config: Config, options: LaunchOptions): Promise<number> {
+export async function launch(given: Config, options: LaunchOptions): Promise<number> {
   const { logger } = options;
+  const config = await withResolvedPython(given, options);
   const cluster = await findCluster(config, logger);
   const permissions = servePermissions(config, {
     tokenFiles: [],
@@ -56,4 +57,38 @@ export async function launch(config: Config, options: LaunchOptions): Promise<nu
   const code = await stopped;
   worker.terminate();
   return code;
+}
+
+/**
+ * Resolves `--python` to the interpreter's real path once, from the
+ * workspace (so a version manager picks what it would pick there). Version
+ * manager shims (pyenv, asdf) cost ~100 ms per start; the worker then runs,
+ * and may run, only the real interpreter.
+ */
+async function withResolvedPython(config: Config, options: LaunchOptions): Promise<Config> {
+  if (config.executor.kind !== "subprocess") return config;
+  const python = config.executor.python;
+  try {
+    await Deno.mkdir(config.workspacePath, { recursive: true });
+    const out = await new Deno.Command(python, {
+      args: ["-c", "import sys; print(sys.executable)"],
+      cwd: config.workspacePath,
+      env: options.path ? { PATH: options.path } : undefined,
+      stdin: "null",
+      stderr: "null",
+    }).output();
+    const resolved = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success || !resolved.startsWith("/")) throw new Error(`exit ${out.code}`);
+    if (resolved !== python) options.logger.info("python resolved", { python, path: resolved });
+    return Object.freeze({
+      ...config,
+      executor: Object.freeze({ kind: "subprocess", python: resolved }),
+    });
+  } catch (error) {
+    options.logger.warn("python could not be started; python calls will fail until it can", {
+      python,
+      error,
+    });
+    return config;
+  }
 }
