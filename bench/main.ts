@@ -132,10 +132,10 @@ emit(
     "- **Subprocess.** `python3` on this machine is a pyenv shim (a bash script, ~120 ms); " +
     "sidekernel adds one small file write, a fork inside the interpreter and the HTTP call; the " +
     "ratio swings ±10% between runs with the shim's own variance.",
-    "- **Pod tools.** Each GET to the fake API server costs ~44 ms for both servers alike (the " +
-    "fake's TLS server, not the tools), so `pods_log` (two GETs) shows ~88 ms. sidekernel's " +
-    "pods and the Go server both run as processes behind Streamable HTTP; " +
-    "the Go server may also be slowed by client-go's client-side rate limiter (5 req/s by default; not verified).",
+    "- **Pod tools.** The fake API server answers over node:https with TCP_NODELAY like the " +
+    "real one (Deno's own TLS server stalled every response over ~1.5 kB by 40 ms). Both " +
+    "servers run as processes behind Streamable HTTP. The Go server may also be slowed by " +
+    "client-go's client-side rate limiter (5 requests/s by default; not verified).",
   ].join("\n"),
 );
 
