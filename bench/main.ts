@@ -129,9 +129,10 @@ emit(
     "measures the same as the executor). SSE answers are faster than Streamable HTTP because " +
     "the answer goes out on an already open stream. So the 1.25× target against raw ZMQ is out " +
     "of reach for any MCP-over-HTTP path here; the kernel client itself is within it.",
-    "- **Subprocess.** `python3` on this machine is a pyenv shim (a bash script, ~120 ms); " +
-    "sidekernel adds one small file write, a fork inside the interpreter and the HTTP call; the " +
-    "ratio swings ±10% between runs with the shim's own variance.",
+    "- **Subprocess.** `python3` on this machine is a pyenv shim (a bash script, ~120 ms " +
+    "before Python starts). sidekernel resolves it once at start-up to the real interpreter, " +
+    "so a call costs the interpreter's own start-up plus a file write, a fork inside the " +
+    "interpreter and the HTTP round trip; the third row shows that interpreter started bare.",
     "- **Pod tools.** The fake API server answers over node:https with TCP_NODELAY like the " +
     "real one (Deno's own TLS server stalled every response over ~1.5 kB by 40 ms). Both " +
     "servers run as processes behind Streamable HTTP. The Go server may also be slowed by " +
