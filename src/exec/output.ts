@@ -72,6 +72,8 @@ export class CellOutput {
   #frozenHead = "";
   #frozenTail = "";
   #spill?: TextSpill;
+  /** Why the full text could not be saved (disk full, …), once that happened. */
+  #spillError?: string;
   #lastLine?: string;
   #iopubDropped = false;
   #truncated = false;
@@ -130,7 +132,11 @@ export class CellOutput {
     const body = withStatus.trim() === "" ? NO_OUTPUT : withStatus;
     const content: ContentBlock[] = [{ type: "text", text: body }];
     for (const image of this.#images) content.push({ type: "image", ...image });
-    this.#spill?.close();
+    try {
+      this.#spill?.close();
+    } catch {
+      // Closing a file that failed to write: nothing more to tell.
+    }
     return content;
   }
 
@@ -140,16 +146,13 @@ export class CellOutput {
     const total = this.#frozenChars + live.length;
     if (total <= maxOutput) return live;
     this.#truncated = true;
-    if (!this.#spill) {
-      this.#spill = this.#opts.files.openTextSpill();
-      this.#spill.append(live);
-    } else {
-      this.#spill.append(live);
-    }
-    const path = this.#spill.path;
+    this.#spillAppend(live);
+    const where = this.#spillError
+      ? `the full output could not be saved (${this.#spillError})`
+      : `the full output is saved in ${this.#spill?.path}`;
     const marker = (cut: number) =>
       `\n[... ${cut.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} characters ` +
-      `cut here; the full output is saved in ${path} ...]\n`;
+      `cut here; ${where} ...]\n`;
     const pseudo = this.#frozenChars === 0
       ? live
       : this.#frozenHead.slice(0, maxOutput) + (this.#frozenTail + live).slice(-maxOutput);
@@ -212,11 +215,14 @@ export class CellOutput {
         ? new TextEncoder().encode(value)
         : decodeBase64(value.replace(/\s+/g, ""));
       if (!bytes) continue;
-      const path = this.#opts.files.saveImage(bytes, ext);
       if (this.#images.length < this.#opts.maxImages && bytes.length <= MAX_IMAGE_BYTES) {
         this.#images.push({ data: encodeBase64(bytes), mimeType: mime });
       }
-      return `[image saved to ${path}]\n`;
+      try {
+        return `[image saved to ${this.#opts.files.saveImage(bytes, ext)}]\n`;
+      } catch (error) {
+        return `[image not saved: ${describe(error)}]\n`;
+      }
     }
     const plain = data["text/plain"];
     if (typeof plain === "string") return stripAnsi(plain) + "\n";
@@ -235,7 +241,24 @@ export class CellOutput {
     this.#frozenChars = 0;
     this.#frozenHead = "";
     this.#frozenTail = "";
-    this.#spill?.reset();
+    this.#fileOp(() => this.#spill?.reset());
+  }
+
+  /** Appends to the full-text file, opening it first; a failure is remembered, not thrown. */
+  #spillAppend(text: string): void {
+    this.#fileOp(() => {
+      this.#spill ??= this.#opts.files.openTextSpill();
+      this.#spill.append(text);
+    });
+  }
+
+  #fileOp(op: () => void): void {
+    if (this.#spillError) return;
+    try {
+      op();
+    } catch (error) {
+      this.#spillError = describe(error);
+    }
   }
 
   /** Moves all but the last block (or the start of a huge last block) into frozen storage. */
@@ -253,8 +276,7 @@ export class CellOutput {
     }
     this.#liveChars = keep.text.length;
     if (text === "") return;
-    this.#spill ??= this.#opts.files.openTextSpill();
-    this.#spill.append(text);
+    this.#spillAppend(text);
     if (this.#frozenHead.length < maxOutput) {
       this.#frozenHead += text.slice(0, maxOutput - this.#frozenHead.length);
     }
@@ -295,6 +317,10 @@ function statusLines(result: ExecutionResult, stateful: boolean): string[] {
   }
   lines.push(...result.notes);
   return lines;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function decodeBase64(text: string): Uint8Array | undefined {

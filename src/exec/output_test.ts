@@ -109,3 +109,22 @@ Deno.test("CellOutput notices Jupyter's IOPub rate limit and explains it", () =>
   ]);
   assert.match(text, /IOPub rate limit; write large output to a file/);
 });
+
+Deno.test("CellOutput on a full disk still returns the output and says what could not be saved", () => {
+  const full = (): never => {
+    throw new Error("No space left on device (os error 28)");
+  };
+  const out = new CellOutput({
+    maxOutput: 1000,
+    files: { saveImage: full, openTextSpill: full },
+    stateful: false,
+  });
+  out.push({ type: "display", data: { "image/png": PNG } });
+  out.push(stdout("x".repeat(5000) + "\nlast line\n"));
+  const content = out.finish(OK);
+  const text = (content[0] as { text: string }).text;
+  assert.match(text, /^\[image not saved: No space left on device/);
+  assert.match(text, /cut here; the full output could not be saved \(No space left on device/);
+  assert.match(text, /last line\n$/);
+  assert.equal(content[1]?.type, "image", "the image is still returned inline");
+});

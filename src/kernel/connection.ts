@@ -31,6 +31,9 @@ import {
 } from "./messages.ts";
 import type { JupyterRestClient } from "./rest.ts";
 
+/** WebSocket opening attempts before giving up on a live kernel. */
+const CONNECT_ATTEMPTS = 3;
+
 /** Why a connection can no longer run code on its kernel. */
 export type KernelLoss =
   | { kind: "restarted"; error: KernelDeadError }
@@ -189,19 +192,25 @@ export class KernelConnection {
 
   async #connect(): Promise<void> {
     const { rest, kernelId } = this.#options;
-    try {
-      this.#channel = await KernelChannel.open({
-        url: rest.channelsUrl(kernelId, this.sessionId),
-        kernelId,
-        pongAfterFrame: this.#options.pongAfterFrame,
-        offerV1: this.#options.offerV1,
-        onMessage: (msg) => this.#dispatch(msg),
-        onClose: (code) => void this.#onSocketClosed(code),
-      });
-    } catch (err) {
-      // Say precisely why: the kernel is gone, or the server is.
-      await rest.getKernel(kernelId);
-      throw err;
+    // A kernel that was just created can refuse its first WebSocket under load
+    // (the server is still wiring its ZMQ sockets): try a few times.
+    for (let attempt = 1;; attempt++) {
+      try {
+        this.#channel = await KernelChannel.open({
+          url: rest.channelsUrl(kernelId, this.sessionId),
+          kernelId,
+          pongAfterFrame: this.#options.pongAfterFrame,
+          offerV1: this.#options.offerV1,
+          onMessage: (msg) => this.#dispatch(msg),
+          onClose: (code) => void this.#onSocketClosed(code),
+        });
+        return;
+      } catch (err) {
+        // Say precisely why when the kernel is gone, or the server is (these throw).
+        await rest.getKernel(kernelId);
+        if (attempt >= CONNECT_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     }
   }
 

@@ -34,6 +34,9 @@ export async function admit(
   } catch {
     return { response: rpcError(400, -32700, "Parse error: the body is not JSON", null) };
   }
+  if (Array.isArray(body) && body.length === 0) {
+    return { response: rpcError(400, -32600, "Invalid Request: an empty batch", null) };
+  }
   for (const message of Array.isArray(body) ? body : [body]) {
     const m = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
     if (m?.method !== "tools/call" || !EXECUTING_TOOLS.has(String(m.params?.name))) continue;

@@ -113,6 +113,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       if (request.method !== "POST") return await session.transport.handleRequest(request);
       const admitted = await admit(request, id, gate, options.limits, maxBody);
       if ("response" in admitted) return admitted.response;
+      cancelOnDisconnect(request, session.transport, admitted.body);
       return track(await session.transport.handleRequest(request, { parsedBody: admitted.body }));
     }
     if (request.method !== "POST") {
@@ -258,6 +259,31 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       reject(error);
     }
   });
+}
+
+/**
+ * A client that drops its POST without `notifications/cancelled` still means
+ * it: the requests of that POST are cancelled as if it had sent one (the SDK
+ * ignores ids that already finished).
+ */
+function cancelOnDisconnect(
+  request: Request,
+  transport: WebStandardStreamableHTTPServerTransport,
+  body: unknown,
+): void {
+  const ids = (Array.isArray(body) ? body : [body])
+    .filter((m) => m && typeof m === "object" && "method" in m && "id" in m)
+    .map((m) => (m as { id: string | number }).id);
+  if (ids.length === 0) return;
+  request.signal.addEventListener("abort", () => {
+    for (const requestId of ids) {
+      transport.onmessage?.({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId, reason: "the client closed the connection" },
+      });
+    }
+  }, { once: true });
 }
 
 function methodNotAllowed(allow: string): Response {

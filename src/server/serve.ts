@@ -90,6 +90,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   };
 
   const stopped = env.stop;
+  const releasing = new Set<Promise<void>>();
   if (config.transport === "stdio") {
     const server = createFullServer(deps);
     const transport = new StdioServerTransport();
@@ -116,7 +117,12 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       maxSessions: config.maxSessions,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
       createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),
-      onSessionClosed: (id) => void executor.sessionClosed(id).catch(() => {}),
+      onSessionClosed: (id) => {
+        // Kept until done: shutdown waits for these before the worker ends.
+        const release = executor.sessionClosed(id).catch(() => {});
+        releasing.add(release);
+        void release.finally(() => releasing.delete(release));
+      },
       readiness: async () => {
         const names = Object.keys(readiness);
         const results = await Promise.all(names.map((name) => readiness[name]()));
@@ -134,6 +140,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     await stopped;
     await drain(gate, config, logger);
     await front.shutdown();
+    await Promise.all(releasing);
   }
   files?.close();
   await executor.close();
