@@ -258,7 +258,7 @@ export class ManagedKernel {
     if (err instanceof KernelDeadError) {
       this.#note = undefined;
       this.#lossReported = true;
-      return { kind: "lost", reason: `${err.reason}; earlier variables are gone` };
+      return { kind: "lost", reason: err.reason };
     }
     if (err instanceof KernelNotFoundError) {
       this.#note = undefined;
@@ -267,14 +267,13 @@ export class ManagedKernel {
       return {
         kind: "lost",
         reason:
-          "the kernel was shut down by the Jupyter Server (culled, deleted, or the server restarted); earlier variables are gone",
+          "the kernel was shut down by the Jupyter Server (culled, deleted, or the server restarted)",
       };
     }
     if (err instanceof JupyterUnreachableError || err instanceof KernelChannelClosedError) {
       return {
         kind: "lost",
-        reason:
-          `the connection to the Jupyter Server at "${this.#o.rest.url}" was lost; the kernel's variables may be gone`,
+        reason: `the connection to the Jupyter Server at "${this.#o.rest.url}" was lost`,
       };
     }
     throw err;

@@ -311,8 +311,8 @@ function statusLines(result: ExecutionResult, stateful: boolean): string[] {
     );
   } else if (end.kind === "lost") {
     lines.push(
-      `[STATE LOST] ${end.reason}; a new kernel was started, so earlier variables and imports ` +
-        `are gone (files in the workspace are kept).`,
+      `[STATE LOST] ${end.reason}. Variables and imports from earlier calls are gone; the next ` +
+        `call runs on a new kernel; files in the workspace are kept.`,
     );
   }
   lines.push(...result.notes);

@@ -78,7 +78,8 @@ Deno.test("kernel kills itself (os.kill(getpid(), 9)): clear answer, next call w
     const started = performance.now();
     const text = await run(
       client,
-      "import os\nprint('bye', flush=True)\nos.kill(os.getpid(), 9)",
+      // The pause lets ipykernel's IOPub thread send "bye" before the process dies.
+      "import os, time\nprint('bye', flush=True)\ntime.sleep(0.3)\nos.kill(os.getpid(), 9)",
     );
     const ms = since(started);
     assert.match(text, /^bye\n/);

@@ -15,7 +15,8 @@ import { record, since } from "./support/report.ts";
 
 const GRACE_S = 4;
 /** What the process may take past the grace: interrupting, answering, deleting kernels. */
-const EXIT_SLACK_MS = 3000;
+// Answers, then the DELETE of every kernel sidekernel created (Jupyter waits for each to exit).
+const EXIT_SLACK_MS = 5000;
 
 /** How one call ended, as its client saw it. */
 type Outcome =
