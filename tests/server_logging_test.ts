@@ -47,6 +47,7 @@ Deno.test("tool calls log one JSON line with correlation ids and a code digest, 
     await new Promise((r) => setTimeout(r, 200));
 
     for (const line of server.logs) {
+      if (!line.startsWith("{")) throw new Error(`not JSON: ${line}`);
       const parsed = JSON.parse(line); // every stderr line is one JSON object
       assert.ok(typeof parsed.time === "string" && typeof parsed.msg === "string", line);
     }

@@ -63,7 +63,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
   // Streamed POST answers still being written; shutdown waits for them.
   let pendingAnswers = 0;
   let answersDone: (() => void) | undefined;
-  const track = (response: Response): Response => {
+  const track = (response: Response, onCancel?: () => void): Response => {
     if (!response.body || !response.headers.get("content-type")?.includes("event-stream")) {
       return response;
     }
@@ -72,8 +72,12 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       pendingAnswers--;
       if (pendingAnswers === 0) answersDone?.();
     };
+    const cancel = () => {
+      done();
+      onCancel?.();
+    };
     const body = response.body.pipeThrough(
-      new TransformStream({ flush: done, cancel: done } as Transformer & { cancel: () => void }),
+      new TransformStream({ flush: done, cancel } as Transformer & { cancel: () => void }),
     );
     return new Response(body, { status: response.status, headers: response.headers });
   };
@@ -113,8 +117,10 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       if (request.method !== "POST") return await session.transport.handleRequest(request);
       const admitted = await admit(request, id, gate, options.limits, maxBody);
       if ("response" in admitted) return admitted.response;
-      cancelOnDisconnect(request, session.transport, admitted.body);
-      return track(await session.transport.handleRequest(request, { parsedBody: admitted.body }));
+      const transport = session.transport;
+      const response = await transport.handleRequest(request, { parsedBody: admitted.body });
+      // The client went away before its answer: cancel what it asked for.
+      return track(response, () => cancelRequests(transport, admitted.body));
     }
     if (request.method !== "POST") {
       return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)", null);
@@ -266,24 +272,17 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
  * it: the requests of that POST are cancelled as if it had sent one (the SDK
  * ignores ids that already finished).
  */
-function cancelOnDisconnect(
-  request: Request,
-  transport: WebStandardStreamableHTTPServerTransport,
-  body: unknown,
-): void {
+function cancelRequests(transport: WebStandardStreamableHTTPServerTransport, body: unknown): void {
   const ids = (Array.isArray(body) ? body : [body])
     .filter((m) => m && typeof m === "object" && "method" in m && "id" in m)
     .map((m) => (m as { id: string | number }).id);
-  if (ids.length === 0) return;
-  request.signal.addEventListener("abort", () => {
-    for (const requestId of ids) {
-      transport.onmessage?.({
-        jsonrpc: "2.0",
-        method: "notifications/cancelled",
-        params: { requestId, reason: "the client closed the connection" },
-      });
-    }
-  }, { once: true });
+  for (const requestId of ids) {
+    transport.onmessage?.({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId, reason: "the client closed the connection" },
+    });
+  }
 }
 
 function methodNotAllowed(allow: string): Response {
