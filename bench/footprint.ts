@@ -5,14 +5,8 @@
  * @module
  */
 import { connectStreamable } from "../tests/support/clients.ts";
-import { makeWorkspace, startServer } from "../tests/support/server.ts";
+import { makeWorkspace, rssMiB, startServer } from "../tests/support/server.ts";
 import { percentile, type Row } from "./stats.ts";
-
-/** Resident set size of a process, in MiB (via `ps`). */
-export async function rssMiB(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
-}
 
 /** Measures start-up (`runs` times) and memory of the server process. */
 export async function benchFootprint(runs = 5): Promise<Row[]> {

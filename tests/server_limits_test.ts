@@ -4,7 +4,13 @@
  * configurable Host allow-list.
  */
 import assert from "node:assert/strict";
-import { connectStreamable, firstText } from "./support/clients.ts";
+import {
+  connectStreamable,
+  firstText,
+  INITIALIZE,
+  postMcp,
+  sessionIdOf,
+} from "./support/clients.ts";
 import { makeWorkspace, startServer } from "./support/server.ts";
 
 const sleepCode = (seconds: number, tag: string) =>
@@ -28,23 +34,7 @@ Deno.test("SIGTERM: running calls finish within --shutdown-grace, the rest are i
     const exit = server.stop();
     await new Promise((r) => setTimeout(r, 300));
     // While draining, no new session is admitted.
-    const refused = await fetch(`${server.url}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "t", version: "1" },
-        },
-      }),
-    });
+    const refused = await postMcp(`${server.url}/mcp`, INITIALIZE);
     assert.equal(refused.status, 503);
     assert.ok(refused.headers.get("retry-after"));
     await refused.body?.cancel();
@@ -71,22 +61,13 @@ Deno.test("--max-executions: a call past the limit gets 429 with Retry-After, th
   try {
     const running = a.callTool({ name: "python", arguments: { code: sleepCode(2, "a") } });
     await new Promise((r) => setTimeout(r, 700));
-    const id = (b as unknown as { transport: { sessionId: string } }).transport.sessionId;
-    const refused = await fetch(`${server.url}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": id,
-        "mcp-protocol-version": "2025-06-18",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 7,
-        method: "tools/call",
-        params: { name: "python", arguments: { code: "print('b')" } },
-      }),
-    });
+    const id = sessionIdOf(b);
+    const refused = await postMcp(`${server.url}/mcp`, {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "python", arguments: { code: "print('b')" } },
+    }, id);
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get("retry-after"), "2");
     const body = await refused.json();
@@ -130,18 +111,14 @@ Deno.test("--session-idle-timeout: an abandoned session is closed and its id ref
   const server = await startServer(["--session-idle-timeout", "1"], { workspace: ws.path });
   try {
     const abandoned = await connectStreamable(`${server.url}/mcp`);
-    const id = (abandoned as unknown as { transport: { sessionId: string } }).transport.sessionId;
+    const id = sessionIdOf(abandoned);
     assert.ok(id);
     await new Promise((r) => setTimeout(r, 2500));
-    const response = await fetch(`${server.url}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": id,
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }),
-    });
+    const response = await postMcp(
+      `${server.url}/mcp`,
+      { jsonrpc: "2.0", id: 9, method: "ping" },
+      id,
+    );
     assert.equal(response.status, 404);
     await response.body?.cancel();
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -159,21 +136,13 @@ Deno.test("a body over 4 MiB gets 413 and the server keeps serving", async () =>
   const server = await startServer([], { workspace: ws.path });
   const client = await connectStreamable(`${server.url}/mcp`);
   try {
-    const id = (client as unknown as { transport: { sessionId: string } }).transport.sessionId;
-    const response = await fetch(`${server.url}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": id,
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 3,
-        method: "tools/call",
-        params: { name: "python", arguments: { code: "#" + "x".repeat(5 * 1024 * 1024) } },
-      }),
-    });
+    const id = sessionIdOf(client);
+    const response = await postMcp(`${server.url}/mcp`, {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "python", arguments: { code: "#" + "x".repeat(5 * 1024 * 1024) } },
+    }, id);
     assert.equal(response.status, 413);
     await response.body?.cancel();
     assert.equal(

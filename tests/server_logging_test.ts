@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { connectStreamable, firstText } from "./support/clients.ts";
+import { connectStreamable, firstText, sessionIdOf } from "./support/clients.ts";
 import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
 import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { makeWorkspace, startServer } from "./support/server.ts";
@@ -56,7 +56,7 @@ Deno.test("tool calls log one JSON line with correlation ids and a code digest, 
     const python = calls.find((c) => c.tool === "python");
     assert.equal(
       python.session,
-      (client as unknown as { transport: { sessionId: string } }).transport.sessionId,
+      sessionIdOf(client),
     );
     assert.equal(
       python.client_request,

@@ -6,24 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { timingSafeEqual } from "../src/server/guard.ts";
-import { connectStreamable, firstText } from "./support/clients.ts";
-import { makeWorkspace, startServer } from "./support/server.ts";
-
-async function rssMiB(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
-}
-
-const initialize = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "f", version: "1" },
-  },
-});
+import { connectStreamable, firstText, INITIALIZE, postMcp } from "./support/clients.ts";
+import { makeWorkspace, rssMiB, startServer } from "./support/server.ts";
 
 Deno.test("2 × 1,000 sessions opened and abandoned expire; the second wave adds no memory", async () => {
   const ws = makeWorkspace();
@@ -32,14 +16,7 @@ Deno.test("2 × 1,000 sessions opened and abandoned expire; the second wave adds
   });
   try {
     const open = async () => {
-      const r = await fetch(`${server.url}/mcp`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-        },
-        body: initialize,
-      });
+      const r = await postMcp(`${server.url}/mcp`, INITIALIZE);
       await r.body?.cancel();
       assert.equal(r.status, 200);
     };

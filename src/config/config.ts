@@ -159,7 +159,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     workspacePath,
     timeoutSeconds: integer(FLAG("timeout"), str("timeout") ?? "120"),
     maxOutput: integer(FLAG("max-output"), str("max-output") ?? "20000"),
-    maxExecutions: integer(FLAG("max-executions"), str("max-executions") ?? "16"),
+    maxExecutions: integer(FLAG("max-executions"), str("max-executions") ?? "64"),
     maxSessions: integer(FLAG("max-sessions"), str("max-sessions") ?? "500"),
     sessionIdleSeconds: integer(
       FLAG("session-idle-timeout"),

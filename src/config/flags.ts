@@ -162,9 +162,9 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "max-executions",
     type: "integer",
     min: 1,
-    max: 1000,
-    defaultText: "16",
-    help: "executions at once, all sessions together (4 per session); past it: 429",
+    max: 10000,
+    defaultText: "64",
+    help: "executions running or queued at once, all sessions (8 per session); past it: 429",
     group: "python",
   },
   {

@@ -28,8 +28,10 @@ export interface LaunchOptions {
  */
 export async function launch(given: Config, options: LaunchOptions): Promise<number> {
   const { logger } = options;
-  const config = await withResolvedPython(given, options);
-  const cluster = await findCluster(config, logger);
+  const [config, cluster] = await Promise.all([
+    withResolvedPython(given, options),
+    findCluster(given, logger),
+  ]);
   const permissions = servePermissions(config, {
     tokenFiles: [],
     kube: cluster ? kubeAccessNeeds(cluster) : undefined,

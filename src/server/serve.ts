@@ -45,7 +45,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   const metrics = createMetrics();
   const limits: GateOptions = {
     maxGlobal: config.maxExecutions,
-    maxPerSession: Math.min(4, config.maxExecutions),
+    maxPerSession: Math.min(8, config.maxExecutions),
   };
   const gate = new ExecutionGate(limits);
   const executor = createExecutor(config, logger, env, metrics);

@@ -8,8 +8,8 @@
  * Why session scope: the pod kernel runs one cell at a time, so 500 timeouts
  * of 2 s would take over 1000 s by construction. Each session (an agent)
  * makes its calls one after another on its own kernel; sessions run
- * `FAULTS_LOAD_CONCURRENCY` at a time (default 16, the session-kernel cap and
- * the default `--max-executions`), and a closed session frees its kernel.
+ * `FAULTS_LOAD_CONCURRENCY` at a time (default 16, the session-kernel cap),
+ * and a closed session frees its kernel.
  *
  * Scale: `FAULTS_LOAD_SESSIONS` (50), `FAULTS_LOAD_CALLS` (100),
  * `FAULTS_LOAD_CONCURRENCY` (16).

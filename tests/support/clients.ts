@@ -72,3 +72,37 @@ export function firstText(result: unknown): string {
   }
   return first.text;
 }
+
+/** The Mcp-Session-Id a Streamable HTTP client was given. */
+export function sessionIdOf(client: Client): string {
+  const id = (client as unknown as { transport?: { sessionId?: string } }).transport?.sessionId;
+  if (!id) throw new Error("the client has no MCP session id (not Streamable HTTP?)");
+  return id;
+}
+
+/** An `initialize` request body, for raw HTTP tests. */
+export const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "sidekernel-test", version: "1" },
+  },
+} as const;
+
+/** POSTs one JSON-RPC body to a Streamable HTTP endpoint by hand (optionally in a session). */
+export function postMcp(url: string, body: unknown, sessionId?: string): Promise<Response> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": "2025-06-18",
+  };
+  if (sessionId) headers["mcp-session-id"] = sessionId;
+  return fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}

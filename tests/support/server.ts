@@ -123,3 +123,9 @@ function lineSplitter(): TransformStream<string, string> {
     },
   });
 }
+
+/** Resident set size of a process in MiB (via `ps`). */
+export async function rssMiB(pid: number): Promise<number> {
+  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
+  return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
+}
