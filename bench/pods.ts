@@ -101,6 +101,20 @@ function freePort(): number {
   return port;
 }
 
+/** SIGTERMs a process and all its descendants (children first listed, then the parent). */
+async function killTree(pid: number): Promise<void> {
+  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
+    .output();
+  const children = new TextDecoder().decode(out.stdout).split("\n").map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
+  for (const child of children) await killTree(child);
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+}
+
 async function startPeer(kubeconfig: string, version: string) {
   const port = freePort();
   const child = new Deno.Command("npx", {
@@ -127,7 +141,7 @@ async function startPeer(kubeconfig: string, version: string) {
       return { client, child };
     } catch (e) {
       if (Date.now() > deadline) {
-        child.kill();
+        await killTree(child.pid);
         throw new Error(`kubernetes-mcp-server did not start on ${url}`, { cause: e });
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -201,7 +215,8 @@ export async function benchPods(options: PodsBenchOptions = {}): Promise<PodsBen
           );
         } finally {
           await peer.client.close();
-          peer.child.kill();
+          // npx runs the Go binary as a child of its own: stop the whole tree.
+          await killTree(peer.child.pid);
           await peer.child.status;
         }
       } catch (e) {
