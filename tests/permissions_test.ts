@@ -18,7 +18,7 @@ const sources = (cwd: string): ConfigSources => ({
 
 Deno.test("servePermissions() for the default config: the listen address, the workspace, python3", () => {
   const config = loadConfig(["--workspace-path", "/srv/ws"], sources("/"));
-  const p = servePermissions(config, { tokenFiles: [], env: ["PATH"] });
+  const p = servePermissions(config, { env: ["PATH"] });
   assert.deepEqual(p.net, ["127.0.0.1:8000"]);
   assert.deepEqual(p.read, ["/srv/ws"]);
   assert.deepEqual(p.write, ["/srv/ws"]);
@@ -33,7 +33,6 @@ Deno.test("servePermissions() for a pod: Jupyter and the API server, no interpre
     sources("/"),
   );
   const p = servePermissions(config, {
-    tokenFiles: [],
     env: [],
     kube: {
       net: ["10.96.0.1:443"],
@@ -50,7 +49,7 @@ Deno.test("under the computed permissions, a handler cannot read /etc/passwd or 
   const ws = makeWorkspace();
   try {
     const config = loadConfig(["--workspace-path", ws.path], sources(ROOT));
-    const permissions = servePermissions(config, { tokenFiles: [], env: programEnvNames() });
+    const permissions = servePermissions(config, { env: programEnvNames() });
     const worker = new Worker(new URL("./support/permission_probe.ts", import.meta.url), {
       type: "module",
       deno: { permissions },

@@ -33,7 +33,6 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
     findCluster(given, logger),
   ]);
   const permissions = servePermissions(config, {
-    tokenFiles: [],
     kube: cluster ? kubeAccessNeeds(cluster) : undefined,
     env: options.envNames,
   });

@@ -28,8 +28,6 @@ export interface WorkerPermissions {
 
 /** Inputs besides the config. */
 export interface PermissionInputs {
-  /** Files named by flags that the worker re-reads (token files). */
-  tokenFiles: string[];
   /** What the Kubernetes client needs, when the pods toolset is on. */
   kube?: KubeAccessNeeds;
   /** Environment variables the program may read. */
@@ -41,7 +39,7 @@ export interface PermissionInputs {
  *
  * @example
  * ```ts
- * servePermissions(config, { tokenFiles: [], env: ["PATH"] }).net; // ["127.0.0.1:8000"]
+ * servePermissions(config, { env: ["PATH"] }).net; // ["127.0.0.1:8000"]
  * ```
  */
 export function servePermissions(config: Config, inputs: PermissionInputs): WorkerPermissions {
@@ -51,7 +49,8 @@ export function servePermissions(config: Config, inputs: PermissionInputs): Work
   const net = config.transport === "http"
     ? [config.port === 0 ? listen : `${listen}:${config.port}`]
     : [];
-  const read = [config.workspacePath, ...inputs.tokenFiles];
+  // Token files were read by the main isolate (into the config): the worker needs no grant.
+  const read = [config.workspacePath];
   const write = [config.workspacePath];
   const run: string[] = [];
   if (config.executor.kind === "jupyter") {
