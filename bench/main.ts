@@ -120,15 +120,14 @@ emit(
   [
     "- **Jupyter, `x=1`.** The kernel over ZMQ is the floor. Through Jupyter Server a plain " +
     "WebSocket client waits ~40 ms per execution for the client's delayed ACK, because the " +
-    "server does not set TCP_NODELAY; sidekernel's kernel client sends a pong after every frame " +
-    "and pays ~1 ms for the server hop instead. The MCP layer then adds ~0.8 ms for a tool that " +
-    "answers at once (ping ≈ 0.5–0.8 ms), but 2–3.5 ms for one that awaits I/O: measured with an " +
-    "echo tool that waits on a 5 ms timer (8.5 ms over Streamable HTTP vs 6.3 ms for the bare " +
-    "timer; 7.8 ms with JSON responses instead of an SSE stream). That is Deno's HTTP server " +
-    "answering a delayed streamed response, not sidekernel's code (the python tool handler alone " +
-    "measures the same as the executor). SSE answers are faster than Streamable HTTP because " +
-    "the answer goes out on an already open stream. So the 1.25× target against raw ZMQ is out " +
-    "of reach for any MCP-over-HTTP path here; the kernel client itself is within it.",
+    "server does not set TCP_NODELAY; sidekernel's kernel client sends a pong after every " +
+    "frame and pays ~1–2 ms for the server hop instead. The MCP layer then adds ~3 ms for an " +
+    "answer that becomes ready later, split about evenly (measured with an echo tool that " +
+    "waits on a 5 ms timer, bare timer 6.35 ms): Deno's HTTP server streaming a late answer " +
+    "+0.9 ms (a bare `Deno.serve` stream: 7.29 ms), the MCP SDK's server side +0.9 ms (raw " +
+    "`fetch` client: 8.2 ms), the MCP SDK's client in the bench +0.9 ms (9.1 ms). A tool " +
+    "that answers at once costs 0.84 ms in all. So the 1.25× target against raw ZMQ is out " +
+    "of reach for any MCP-over-HTTP path here; the kernel client itself is within or near it.",
     "- **Subprocess.** `python3` on this machine is a pyenv shim (a bash script, ~120 ms " +
     "before Python starts). sidekernel resolves it once at start-up to the real interpreter, " +
     "so a call costs the interpreter's own start-up plus a file write, a fork inside the " +
