@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { type Client, connectSse, connectStreamable } from "../tests/support/clients.ts";
-import type { JupyterServer } from "../tests/support/jupyter.ts";
+import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
 import { startServer } from "../tests/support/server.ts";
 import { percentile, type Row, timeRuns } from "./stats.ts";
 
@@ -36,10 +35,8 @@ export interface JupyterMcpResult {
 export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<JupyterMcpResult> {
   const { jupyter } = options;
   const runs = options.runs ?? 200;
-  const tokenFile = join(jupyter.rootDir, ".bench-token");
-  Deno.writeTextFileSync(tokenFile, jupyter.token);
   const server = await startServer(
-    ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile],
+    [...jupyterFlags(jupyter)],
     { workspace: jupyter.rootDir },
   );
   const call = (client: Client) => client.callTool({ name: "python", arguments: { code: "x=1" } });

@@ -5,14 +5,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Client, connectSse, connectStreamable, firstText } from "./support/clients.ts";
-import { startJupyterServer } from "./support/jupyter.ts";
+import { jupyterFlags, startJupyterServer } from "./support/jupyter.ts";
 import { type ServerProcess, startServer } from "./support/server.ts";
 
 const jupyter = await startJupyterServer();
-// Pod layout: the Jupyter root dir is the shared workspace.
-const tokenFile = join(jupyter.rootDir, ".jupyter-token");
-Deno.writeTextFileSync(tokenFile, jupyter.token);
-const common = ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile, "--timeout", "3"];
+const common = [...jupyterFlags(jupyter), "--timeout", "3"];
 const pod = await startServer(common, { workspace: jupyter.rootDir });
 let session: ServerProcess | undefined;
 

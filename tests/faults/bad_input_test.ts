@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { connectStreamable } from "../support/clients.ts";
+import { connectStreamable, openRawSession } from "../support/clients.ts";
 import { FakeKube, READ_ALL } from "../support/fake_kube.ts";
 import { scenarioNamespace } from "../support/fake_kube_scenarios.ts";
 import { openRawSse } from "../support/raw_sse.ts";
@@ -127,29 +127,7 @@ const ACCEPT = "application/json, text/event-stream";
 
 /** Opens a Streamable HTTP session by hand. */
 async function rawSession(): Promise<string> {
-  const init = await fetch(`${server.url}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: ACCEPT },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "b", version: "1" },
-      },
-    }),
-  });
-  await init.body?.cancel();
-  const id = init.headers.get("mcp-session-id")!;
-  const note = await fetch(`${server.url}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: ACCEPT, "mcp-session-id": id },
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  });
-  await note.body?.cancel();
-  return id;
+  return await openRawSession(`${server.url}/mcp`);
 }
 
 /** POSTs a raw body in a session; returns the status and the JSON-RPC messages answered. */

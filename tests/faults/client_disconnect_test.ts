@@ -6,18 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { connectStreamable, firstText } from "../support/clients.ts";
-import { startJupyterServer } from "../support/jupyter.ts";
+import { connectStreamable, firstText, openRawSession } from "../support/clients.ts";
+import { jupyterFlags, startJupyterServer } from "../support/jupyter.ts";
 import { openRawSse } from "../support/raw_sse.ts";
 import { makeWorkspace, startServer } from "../support/server.ts";
 import { descendants, sleep } from "./support/procs.ts";
 import { record } from "./support/report.ts";
 
 const jupyter = await startJupyterServer();
-const tokenFile = join(jupyter.rootDir, ".jupyter-token");
-Deno.writeTextFileSync(tokenFile, jupyter.token);
 const pod = await startServer(
-  ["--jupyter-url", jupyter.url, "--jupyter-token-file", tokenFile, "--timeout", "30"],
+  [...jupyterFlags(jupyter), "--timeout", "30"],
   { workspace: jupyter.rootDir },
 );
 const ws = makeWorkspace();
@@ -34,30 +32,7 @@ const ACCEPT = "application/json, text/event-stream";
 
 /** Opens a Streamable HTTP session by hand; returns its id. */
 async function rawSession(base: string): Promise<string> {
-  const init = await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: ACCEPT },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "disconnect", version: "1" },
-      },
-    }),
-  });
-  await init.body?.cancel();
-  const id = init.headers.get("mcp-session-id");
-  assert.ok(id, `no session id (HTTP ${init.status})`);
-  const note = await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: ACCEPT, "mcp-session-id": id },
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  });
-  await note.body?.cancel();
-  return id;
+  return await openRawSession(`${base}/mcp`);
 }
 
 /** POSTs a python call and aborts the request after `afterMs` (no cancellation message). */

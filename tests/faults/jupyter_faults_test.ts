@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Client, connectStreamable, firstText } from "../support/clients.ts";
-import { startJupyterServer } from "../support/jupyter.ts";
+import { jupyterFlags, startJupyterServer } from "../support/jupyter.ts";
 import { startServer } from "../support/server.ts";
 import { processesMatching, sleep, waitFor } from "./support/procs.ts";
 import { record, since } from "./support/report.ts";
@@ -17,10 +17,8 @@ import { startTcpProxy } from "./support/tcp_proxy.ts";
 const TIMEOUT_S = 10;
 const jupyter = await startJupyterServer();
 const proxy = await startTcpProxy(Number(new URL(jupyter.url).port));
-const tokenFile = join(jupyter.rootDir, ".jupyter-token");
-Deno.writeTextFileSync(tokenFile, jupyter.token);
 const server = await startServer(
-  ["--jupyter-url", proxy.url, "--jupyter-token-file", tokenFile, "--timeout", String(TIMEOUT_S)],
+  [...jupyterFlags(jupyter, proxy.url), "--timeout", String(TIMEOUT_S)],
   { workspace: jupyter.rootDir },
 );
 

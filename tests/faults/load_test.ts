@@ -15,9 +15,8 @@
  * `FAULTS_LOAD_CONCURRENCY` (16).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { connectStreamable, firstText } from "../support/clients.ts";
-import { startJupyterServer } from "../support/jupyter.ts";
+import { jupyterFlags, startJupyterServer } from "../support/jupyter.ts";
 import { startServer } from "../support/server.ts";
 import { quantile, rssMiB, sleep, waitFor } from "./support/procs.ts";
 import { record } from "./support/report.ts";
@@ -33,13 +32,8 @@ const kindOf = (i: number): Kind => i % 10 === 3 ? "timeout" : i % 20 === 7 ? "e
 
 Deno.test("50 sessions × 100 calls, 10% timeouts, 5% errors: one right answer each, memory back", async () => {
   const jupyter = await startJupyterServer();
-  const tokenFile = join(jupyter.rootDir, ".jupyter-token");
-  Deno.writeTextFileSync(tokenFile, jupyter.token);
   const server = await startServer([
-    "--jupyter-url",
-    jupyter.url,
-    "--jupyter-token-file",
-    tokenFile,
+    ...jupyterFlags(jupyter),
     "--kernel-scope",
     "session",
     "--timeout",

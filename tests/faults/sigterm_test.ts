@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Client, connectStreamable, firstText } from "../support/clients.ts";
-import { startJupyterServer } from "../support/jupyter.ts";
+import { jupyterFlags, startJupyterServer } from "../support/jupyter.ts";
 import { makeWorkspace, type ServerProcess, startServer } from "../support/server.ts";
 import { processesMatching, sleep, waitFor } from "./support/procs.ts";
 import { record, since } from "./support/report.ts";
@@ -122,13 +122,8 @@ Deno.test("SIGTERM during 20 subprocess executions: all answered, exit 0 within 
 
 Deno.test("SIGTERM during 20 jupyter executions on 10 session kernels: all answered, kernels shut down", async () => {
   const jupyter = await startJupyterServer();
-  const tokenFile = join(jupyter.rootDir, ".jupyter-token");
-  Deno.writeTextFileSync(tokenFile, jupyter.token);
   const server = await startServer([
-    "--jupyter-url",
-    jupyter.url,
-    "--jupyter-token-file",
-    tokenFile,
+    ...jupyterFlags(jupyter),
     "--kernel-scope",
     "session",
     "--timeout",

@@ -106,3 +106,14 @@ export function postMcp(url: string, body: unknown, sessionId?: string): Promise
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
+
+/** Opens a Streamable HTTP session by hand (initialize + initialized); returns its id. */
+export async function openRawSession(mcpUrl: string): Promise<string> {
+  const init = await postMcp(mcpUrl, INITIALIZE);
+  await init.body?.cancel();
+  const id = init.headers.get("mcp-session-id");
+  if (!id) throw new Error(`initialize at ${mcpUrl} answered ${init.status} without a session id`);
+  const note = await postMcp(mcpUrl, { jsonrpc: "2.0", method: "notifications/initialized" }, id);
+  await note.body?.cancel();
+  return id;
+}

@@ -258,3 +258,13 @@ export async function runCell(
   const streams = events.map((e) => e.type === "stream" ? e.text : "").join("");
   return { ...result, events, streams, progress };
 }
+
+/**
+ * The `serve` flags that point sidekernel at `server`, the token in a file
+ * under its root dir (the pod layout: the root dir is the shared workspace).
+ */
+export function jupyterFlags(server: JupyterServer, url = server.url): string[] {
+  const tokenFile = `${server.rootDir}/.jupyter-token`;
+  Deno.writeTextFileSync(tokenFile, server.token);
+  return ["--jupyter-url", url, "--jupyter-token-file", tokenFile];
+}
