@@ -71,6 +71,8 @@ Deno.test("an infinite loop times out with its partial output, then the next cal
   const text = await run("print('before', flush=True)\nwhile True:\n    pass");
   assert.match(text, /^before\n/);
   assert.match(text, /\[TIMEOUT\] Execution timed out after 3 s and was interrupted/);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(metrics, /^sidekernel_tool_calls_total\{tool="python",outcome="timeout"\} 1$/m);
   await stillServes();
 });
 

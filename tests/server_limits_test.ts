@@ -43,6 +43,9 @@ Deno.test("SIGTERM: running calls finish within --shutdown-grace, the rest are i
     const longText = firstText(await long);
     assert.match(longText, /^start long\n/);
     assert.match(longText, /\[SHUTDOWN\] sidekernel is shutting down/);
+    const outcomes = server.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "tool call")
+      .map((l) => l.outcome).sort();
+    assert.deepEqual(outcomes, ["cancelled", "ok"]);
     assert.equal(await exit, 0);
     assert.ok(Date.now() - started < 9000, `exited after ${Date.now() - started} ms`);
     assert.deepEqual(await pythonProcessesIn(ws.path), [], "no python process left");

@@ -19,7 +19,7 @@ export interface CallFacts {
   args: Record<string, unknown>;
   result: CallToolResult;
   durationMs: number;
-  outcome: "ok" | "error" | "cancelled";
+  outcome: "ok" | "error" | "timeout" | "cancelled";
 }
 
 /** Longest client-sent correlation id kept. */

@@ -7,10 +7,10 @@
  */
 import { callFields } from "../obs/call_log.ts";
 import type { Logger } from "../obs/log.ts";
-import type { Metrics } from "../obs/metrics.ts";
-import type { Tool, ToolContext, Toolset } from "../tools/tool.ts";
+import type { Metrics, ToolOutcome } from "../obs/metrics.ts";
+import { OUTCOME_META, type Tool, type ToolContext, type Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
-import { McpServer } from "./sdk.ts";
+import { type CallToolResult, McpServer } from "./sdk.ts";
 
 /** What the factories need; built once at start-up. */
 export interface ServerDeps {
@@ -89,7 +89,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       const started = performance.now();
       try {
         const result = await tool.handler(args, context);
-        const outcome = result.isError ? "error" : extra.signal?.aborted ? "cancelled" : "ok";
+        const outcome = outcomeOf(result, extra.signal?.aborted === true);
         metrics.toolCalls.inc({ tool: tool.name, outcome });
         const fields = await callFields({
           tool: tool.name,
@@ -113,6 +113,14 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       }
     }) as never,
   );
+}
+
+/** How a call ended, for logs and metrics. */
+function outcomeOf(result: CallToolResult, aborted: boolean): ToolOutcome {
+  if (result.isError) return "error";
+  const told = result._meta?.[OUTCOME_META];
+  if (told === "timeout" || told === "cancelled") return told;
+  return aborted ? "cancelled" : "ok";
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Metrics } from "../obs/metrics.ts";
 import { type ExecutionGate, type GateOptions, refusalText } from "../server/gate.ts";
 import type { OutputFiles } from "../workspace/outputs.ts";
 import { pythonDescription } from "./python_description.ts";
-import { errorResult, type Tool } from "./tool.ts";
+import { errorResult, OUTCOME_META, type Tool } from "./tool.ts";
 
 /** Longest code accepted in one call. */
 export const MAX_CODE_CHARS = 256 * 1024;
@@ -103,7 +103,9 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
         }
         const content = output.finish(result);
         if (output.truncated) options.metrics?.truncations.inc({ tool: "python" });
-        return { content };
+        const end = result.end.kind;
+        const outcome = end === "timeout" ? "timeout" : end === "cancelled" ? "cancelled" : "ok";
+        return { content, _meta: { [OUTCOME_META]: outcome } };
       } catch (error) {
         options.logger.error("python execution failed", { error });
         const why = error instanceof Error ? error.message : String(error);

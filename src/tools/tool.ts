@@ -40,6 +40,9 @@ export interface Toolset {
 /** The toolsets sidekernel knows (`--toolsets`). */
 export type ToolsetName = "python" | "pods" | "files";
 
+/** `_meta` key a tool sets to tell logs and metrics how its work ended ("timeout", "cancelled"). */
+export const OUTCOME_META = "io.sidekernel/outcome";
+
 /** A text-only error result: the tool failed, the server did not. */
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
