@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { type ConfigSources, loadConfig } from "../src/config/config.ts";
 import { UsageError } from "../src/config/errors.ts";
-import { ROOT, SERVE_ARGS } from "./support/server.ts";
+import { ROOT, SERVE_ARGS, SIDEKERNEL_ARGS } from "./support/server.ts";
 
 async function sidekernel(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [...SERVE_ARGS.slice(0, -2), "main.ts", ...args],
+    args: [...SIDEKERNEL_ARGS, ...args],
     cwd: ROOT,
     env,
     stdin: "null",

@@ -10,6 +10,7 @@ import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
 import { enableAccessReview } from "./support/fake_kube_review.ts";
 import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { startJupyterServer } from "./support/jupyter.ts";
+import { ROOT, SIDEKERNEL_ARGS } from "./support/server.ts";
 
 const NS = "team-a";
 
@@ -287,9 +288,7 @@ Deno.test("doctor fails an unreachable API server", async () => {
   });
 });
 
-// The real program, with the permission set of the binary. Runs once main.ts
-// dispatches `doctor` to runDoctor.
-const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+// The real program, with the permission set of the binary.
 
 Deno.test({
   name: "sidekernel doctor as a process: table on stdout, exit 0 when all pass, 1 when one fails",
@@ -298,7 +297,7 @@ Deno.test({
     await Deno.mkdir(ws, { recursive: true });
     const run = async (args: string[]) => {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-P=server", "--ignore-env", "main.ts", "doctor", ...args],
+        args: [...SIDEKERNEL_ARGS, "doctor", ...args],
         cwd: ROOT,
         stdin: "null",
       }).output();

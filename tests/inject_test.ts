@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
 import { runInject } from "../src/inject/run.ts";
 import { DEFAULT_IMAGE } from "../src/inject/options.ts";
-import { ROOT } from "./support/server.ts";
+import { ROOT, SIDEKERNEL_ARGS } from "./support/server.ts";
 
 const GOLDEN = `${ROOT}/tests/golden/inject`;
 
@@ -225,7 +225,7 @@ Deno.test("every golden output parses and still holds its other documents", asyn
 
 async function sidekernel(args: string[], stdin = "") {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=server", "--ignore-env", "main.ts", ...args],
+    args: [...SIDEKERNEL_ARGS, ...args],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",

@@ -26,11 +26,11 @@ export async function admit(
 ): Promise<Admission> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return { response: tooLarge(maxBytes) };
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > maxBytes) return { response: tooLarge(maxBytes) };
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) return { response: tooLarge(maxBytes) };
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return { response: rpcError(400, -32700, "Parse error: the body is not JSON", null) };
   }

@@ -9,15 +9,17 @@ import { join } from "node:path";
 /** Repository root (where deno.json is). */
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-/** `deno run` arguments that start the server like `deno task start`. */
-export const SERVE_ARGS: readonly string[] = [
+/** `deno run` arguments of the whole CLI, like `deno task sidekernel`. */
+export const SIDEKERNEL_ARGS: readonly string[] = [
   "run",
   "-P=server",
   "--ignore-env",
   "--unstable-worker-options",
   join(ROOT, "main.ts"),
-  "serve",
 ];
+
+/** `deno run` arguments that start the server like `deno task start`. */
+export const SERVE_ARGS: readonly string[] = [...SIDEKERNEL_ARGS, "serve"];
 
 /** A running sidekernel process. */
 export interface ServerProcess {

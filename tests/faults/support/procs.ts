@@ -51,15 +51,7 @@ export async function descendants(pid: number): Promise<ProcessInfo[]> {
   return found;
 }
 
-/** Resident set size of `pid` in MiB (`ps -o rss`), or NaN when it is gone. */
-export async function rssMiB(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-    stdout: "piped",
-  }).output();
-  const kib = Number.parseInt(new TextDecoder().decode(stdout).trim(), 10);
-  return Number.isFinite(kib) ? kib / 1024 : Number.NaN;
-}
+export { rssMiB } from "../../support/server.ts";
 
 /** True while `pid` exists and is not a zombie. */
 export async function alive(pid: number): Promise<boolean> {
