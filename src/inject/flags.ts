@@ -26,7 +26,7 @@ export type KernelToken = "remove" | "keep";
 export interface InjectOptions {
   /** Container image of the sidecar. */
   image: string;
-  /** Port of MCP and the probes; `undefined`: the first port from 8000 no container uses. */
+  /** `--sidecar-port`: port of MCP and the probes; `undefined`: the first port from 8000 no container uses. */
   port?: number;
   /** Name of the Jupyter container; `undefined`: detected. */
   jupyterContainer?: string;
@@ -66,7 +66,7 @@ export const DEFAULT_INJECT_OPTIONS: Readonly<InjectOptions> = Object.freeze({
 /** The injection flags, in `node:util` `parseArgs` form (for `--help` and reuse). */
 export const INJECT_FLAGS = {
   image: { type: "string" },
-  port: { type: "string" },
+  "sidecar-port": { type: "string" },
   "jupyter-container": { type: "string" },
   "jupyter-url": { type: "string" },
   "jupyter-token-secret": { type: "string" },
@@ -106,7 +106,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
  * @throws {UsageError} naming the flag and the accepted values; callers exit 2.
  * @example
  * ```ts
- * const { options, extra } = parseInjectFlags(["-f", "pod.yaml", "--port", "9000"], {
+ * const { options, extra } = parseInjectFlags(["-f", "pod.yaml", "--sidecar-port", "9000"], {
  *   file: { type: "string", short: "f" },
  * });
  * ```
@@ -176,10 +176,10 @@ function validate(values: ExtraValues): InjectOptions {
     if (image.trim() === "" || /\s/.test(image)) fail("image", `"${image}" is not an image`);
     options.image = image;
   }
-  const port = str("port");
+  const port = str("sidecar-port");
   if (port !== undefined) {
     const parsed = parsePort(port);
-    options.port = typeof parsed === "number" ? parsed : fail("port", parsed);
+    options.port = typeof parsed === "number" ? parsed : fail("sidecar-port", parsed);
   }
   const name = (flag: keyof typeof INJECT_FLAGS, pattern: RegExp, what: string) => {
     const value = str(flag);
