@@ -31,6 +31,18 @@ Deno.test("deserializeLegacy() reads JSON text frames with a top-level channel",
   assertEquals(msg.content, { name: "stdout", text: "hi" });
 });
 
+Deno.test("JupyterRestClient puts the token in a header, never in a URL", () => {
+  const rest = new JupyterRestClient({ url: "http://127.0.0.1:8888/user/alice/?token=s3cret#x" });
+  assertEquals(rest.url, "http://127.0.0.1:8888/user/alice");
+  assertEquals(rest.authHeaders(), { Authorization: "token s3cret" });
+  const ws = rest.channelsUrl("k1", "s1");
+  assertEquals(ws, "ws://127.0.0.1:8888/user/alice/api/kernels/k1/channels?session_id=s1");
+  const given = new JupyterRestClient({ url: "https://h/?token=old", token: "new" });
+  assertEquals(given.authHeaders(), { Authorization: "token new" });
+  assert(given.channelsUrl("k", "s").startsWith("wss://h/api/kernels/k/channels?"));
+  assertEquals(new JupyterRestClient({ url: "http://h" }).authHeaders(), {});
+});
+
 Deno.test("KernelConnection talks to a real kernel over both framings, fast", async (t) => {
   const server = await startJupyterServer();
   const rest = new JupyterRestClient({ url: server.url, token: server.token });

@@ -14,38 +14,11 @@ import {
 } from "../kernel/errors.ts";
 import { KernelConnection, type KernelLoss } from "../kernel/connection.ts";
 import type { ExecutionFuture } from "../kernel/future.ts";
-import type { JupyterRestClient } from "../kernel/rest.ts";
-import type { Logger } from "../obs/log.ts";
 import type { ExecuteRequest, ExecutionEnd, ExecutionResult } from "./executor.ts";
 import { CellRun } from "./jupyter_cell.ts";
+import type { ManagedKernelOptions } from "./jupyter_kernel_options.ts";
 
-/** Options of {@link ManagedKernel}. */
-export interface ManagedKernelOptions {
-  rest: JupyterRestClient;
-  kernelName: string;
-  /** `path` of `POST /api/kernels`: the cwd relative to the server's root dir. */
-  kernelPath: string;
-  /** When set and it exists in the kernel's filesystem, the kernel `chdir`s there on start. */
-  workspacePath?: string;
-  timeoutSeconds: number;
-  interruptGraceMs: number;
-  /** How long to retry reaching the server when a kernel must be (re)started. */
-  startTimeoutMs: number;
-  /** Before running code on a kernel idle this long, check that it still exists. */
-  staleCheckMs: number;
-  logger: Logger;
-  pongAfterFrame?: boolean;
-  /** Told about kernel life events (metrics). */
-  events?: KernelEvents;
-}
-
-/** Kernel life events, for metrics. */
-export interface KernelEvents {
-  started(): void;
-  /** A kernel this process created was deleted or vanished. */
-  stopped(): void;
-  restarted(reason: "reset" | "timeout" | "died"): void;
-}
+export type { KernelEvents, ManagedKernelOptions } from "./jupyter_kernel_options.ts";
 
 const LOST_NOTE = "a new kernel was started; earlier variables are gone";
 const RESET_TEXT =
@@ -66,6 +39,8 @@ export class ManagedKernel {
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #closed = false;
+  /** The framing the server picked last time; a server that picks no subprotocol is asked for legacy at once. */
+  #framing: "v1" | "legacy" | "none" = "none";
   /** When the last execution finished (ms since epoch). */
   lastUsed = Date.now();
 
@@ -360,11 +335,13 @@ export class ManagedKernel {
       rest,
       logger,
       pongAfterFrame: this.#o.pongAfterFrame,
+      offerV1: this.#framing !== "legacy",
       onLost: (loss: KernelLoss) => this.#onLost(loss),
     };
     if (this.#kernelId) {
       try {
         this.#conn = await KernelConnection.open({ ...options, kernelId: this.#kernelId });
+        this.#framing = this.#conn.protocol;
         return;
       } catch (err) {
         if (!(err instanceof KernelNotFoundError)) throw err;
@@ -383,6 +360,7 @@ export class ManagedKernel {
     this.#needsInfo = false;
     logger.info("kernel started", { kernelId: model.id, kernelName: this.#o.kernelName });
     this.#conn = await KernelConnection.open({ ...options, kernelId: model.id });
+    this.#framing = this.#conn.protocol;
   }
 
   /** Runs silent start-up code: `chdir` to the workspace when that path exists for the kernel. */

@@ -8,7 +8,15 @@
  * frame we receive we send an unsolicited, empty pong frame (allowed by
  * RFC 6455 §5.5.3, ignored by the server). Deno's `WebSocket` cannot send
  * pongs; `ws` can. `ws` also sets TCP_NODELAY on its own socket, so our
- * frames leave at once too.
+ * frames leave at once too. `ws` also lets the upgrade request carry the
+ * `Authorization` header, so the token never goes into the URL (which Jupyter
+ * logs).
+ *
+ * Framing: the v1 subprotocol is offered; a server that picks none (the
+ * classic Notebook 6.x, jupyter_server before 1.15, Kernel Gateway on either)
+ * speaks the legacy JSON framing. `ws` refuses such a handshake outright, so
+ * the channel sees the missing subprotocol in the upgrade answer and opens
+ * again without offering it (docs/JUPYTER.md, "Servers").
  *
  * @module
  */
@@ -32,6 +40,7 @@ interface WsSocket {
   close(code?: number, reason?: string): void;
   terminate(): void;
   once(event: "open", listener: () => void): void;
+  on(event: "upgrade", listener: (res: { headers: Record<string, unknown> }) => void): void;
   on(event: "message", listener: (data: Uint8Array | string, isBinary: boolean) => void): void;
   on(event: "close", listener: (code: number, reason: Uint8Array) => void): void;
   on(event: "error", listener: (err: Error) => void): void;
@@ -44,7 +53,12 @@ interface WsSocket {
 type WsConstructor = new (
   url: string,
   protocols: string[],
-  options: { perMessageDeflate: boolean; handshakeTimeout: number; skipUTF8Validation: boolean },
+  options: {
+    perMessageDeflate: boolean;
+    handshakeTimeout: number;
+    skipUTF8Validation: boolean;
+    headers: Record<string, string>;
+  },
 ) => WsSocket;
 
 const WsCtor = WebSocketImpl as unknown as WsConstructor;
@@ -55,8 +69,10 @@ export type WireProtocol = "v1" | "legacy";
 
 /** Options of {@link KernelChannel.open}. */
 export interface KernelChannelOptions {
-  /** The channels URL (contains the token: never log it). */
+  /** The channels URL; it carries no token. */
   url: string;
+  /** Headers of the upgrade request, e.g. `Authorization` (never logged). */
+  headers?: Record<string, string>;
   /** Kernel id, for error messages. */
   kernelId: string;
   /** Called for every message received, in arrival order. */
@@ -69,7 +85,8 @@ export interface KernelChannelOptions {
    */
   pongAfterFrame?: boolean;
   /**
-   * Offer the v1 binary subprotocol; false forces the legacy JSON framing.
+   * Offer the v1 binary subprotocol (and fall back to legacy framing when the
+   * server picks none); false asks for the legacy JSON framing at once.
    * @default true
    */
   offerV1?: boolean;
@@ -77,20 +94,29 @@ export interface KernelChannelOptions {
   connectTimeoutMs?: number;
 }
 
+/** Options of {@link ChannelOpenError}. */
+export interface ChannelOpenErrorOptions extends ErrorOptions {
+  /** The server accepted the upgrade but picked none of the offered subprotocols. */
+  noSubprotocol?: boolean;
+}
+
 /** Why a channel could not be opened; `status` is the HTTP status of a refused upgrade. */
 export class ChannelOpenError extends Error {
   /** HTTP status of the refused upgrade, if the server answered. */
   readonly status?: number;
+  /** True when the server accepted the upgrade without picking the offered subprotocol. */
+  readonly noSubprotocol: boolean;
 
   /**
    * @param message What failed.
    * @param status HTTP status, if any.
-   * @param options `cause`, if any.
+   * @param options `cause`, `noSubprotocol`.
    */
-  constructor(message: string, status?: number, options?: ErrorOptions) {
+  constructor(message: string, status?: number, options?: ChannelOpenErrorOptions) {
     super(message, options);
     this.name = "ChannelOpenError";
     this.status = status;
+    this.noSubprotocol = options?.noSubprotocol ?? false;
   }
 }
 
@@ -109,23 +135,38 @@ export class KernelChannel {
   }
 
   /**
-   * Opens the WebSocket, offering the v1 subprotocol and accepting legacy framing.
+   * Opens the WebSocket, offering the v1 subprotocol; when the server picks
+   * none, opens it again with the legacy JSON framing.
    *
-   * @param options URL, callbacks, tunables.
-   * @returns The open channel.
+   * @param options URL, auth headers, callbacks, tunables.
+   * @returns The open channel; {@link KernelChannel.protocol} says which framing.
    * @throws {ChannelOpenError} When the upgrade fails (`status` 404: kernel gone; 403: token).
    */
-  static open(options: KernelChannelOptions): Promise<KernelChannel> {
+  static async open(options: KernelChannelOptions): Promise<KernelChannel> {
+    const offerV1 = options.offerV1 ?? true;
+    try {
+      return await KernelChannel.#openOnce(options, offerV1);
+    } catch (err) {
+      if (!(offerV1 && err instanceof ChannelOpenError && err.noSubprotocol)) throw err;
+      return await KernelChannel.#openOnce(options, false);
+    }
+  }
+
+  static #openOnce(options: KernelChannelOptions, offerV1: boolean): Promise<KernelChannel> {
     const pong = options.pongAfterFrame ?? true;
-    const protocols = (options.offerV1 ?? true) ? [V1_SUBPROTOCOL] : [];
-    const ws = new WsCtor(options.url, protocols, {
+    const ws = new WsCtor(options.url, offerV1 ? [V1_SUBPROTOCOL] : [], {
       perMessageDeflate: false,
       handshakeTimeout: options.connectTimeoutMs ?? 10_000,
       skipUTF8Validation: true,
+      headers: { ...options.headers },
     });
     return new Promise((resolve, reject) => {
       let channel: KernelChannel | undefined;
       let status: number | undefined;
+      let noSubprotocol = false;
+      ws.on("upgrade", (res) => {
+        noSubprotocol = offerV1 && res.headers["sec-websocket-protocol"] === undefined;
+      });
       ws.on("unexpected-response", (_req, res) => {
         status = res.statusCode;
         res.resume?.();
@@ -136,10 +177,10 @@ export class KernelChannel {
           reject(
             new ChannelOpenError(
               `could not open the WebSocket of kernel "${options.kernelId}"${
-                status ? ` (HTTP ${status})` : ""
+                status ? ` (HTTP ${status})` : noSubprotocol ? " (no subprotocol picked)" : ""
               }`,
               status,
-              { cause: err },
+              { cause: err, noSubprotocol },
             ),
           );
         }
@@ -170,6 +211,7 @@ export class KernelChannel {
                 status ? ` (HTTP ${status})` : ""
               }`,
               status,
+              { noSubprotocol },
             ),
           );
           return;

@@ -51,7 +51,11 @@ export interface KernelConnectionOptions {
   onLost?: (loss: KernelLoss) => void;
   /** @default true (see `channel.ts`) */
   pongAfterFrame?: boolean;
-  /** @default true */
+  /**
+   * Offer the v1 subprotocol first; false when the server is known to pick none
+   * (see `channel.ts`). Reconnects use the framing the server picked.
+   * @default true
+   */
   offerV1?: boolean;
   /**
    * How long to try reopening a dropped socket while the kernel lives.
@@ -99,8 +103,8 @@ export class KernelConnection {
     return this.#lost;
   }
 
-  /** The framing the server picked. */
-  get protocol(): string {
+  /** The framing the server picked (`"v1"` or `"legacy"`), `"none"` before it opened. */
+  get protocol(): "v1" | "legacy" | "none" {
     return this.#channel?.protocol ?? "none";
   }
 
@@ -198,9 +202,10 @@ export class KernelConnection {
       try {
         this.#channel = await KernelChannel.open({
           url: rest.channelsUrl(kernelId, this.sessionId),
+          headers: rest.authHeaders(),
           kernelId,
           pongAfterFrame: this.#options.pongAfterFrame,
-          offerV1: this.#options.offerV1,
+          offerV1: this.#options.offerV1 !== false && this.#channel?.protocol !== "legacy",
           onMessage: (msg) => this.#dispatch(msg),
           onClose: (code) => void this.#onSocketClosed(code),
         });

@@ -1,8 +1,13 @@
 /**
  * Jupyter Server REST client: kernels and kernel specs.
  *
- * Auth is the `Authorization: token <T>` header (works on jupyter_server 1.x
- * and 2.x). The token never appears in errors or logs.
+ * Auth is the `Authorization: token <T>` header on every request, the kernel
+ * WebSocket upgrade included (see {@link JupyterRestClient.authHeaders}):
+ * jupyter_server 1.x and 2.x, the classic Notebook 6.x and Kernel Gateway all
+ * accept it. The token is never put in a URL, because Jupyter logs request
+ * URLs (every request at `--log-level DEBUG`, failed ones at any level); a
+ * `?token=` pasted into `--jupyter-url` is taken out of the URL and used as the
+ * token. The token never appears in errors or logs (docs/JUPYTER.md).
  *
  * @module
  */
@@ -27,7 +32,10 @@ export interface KernelSpecs {
 
 /** Options of {@link JupyterRestClient}. */
 export interface JupyterRestOptions {
-  /** Base URL, e.g. `http://127.0.0.1:8888` (a trailing path such as `/jupyter` is kept). */
+  /**
+   * Base URL, e.g. `http://127.0.0.1:8888`; a base path such as `/user/alice/` is kept.
+   * A `?token=` in it is removed from the URL and used when `token` is not given.
+   */
   url: string;
   /** Server token; omitted when the server has none. */
   token?: string;
@@ -51,7 +59,7 @@ export interface JupyterRestOptions {
  * ```
  */
 export class JupyterRestClient {
-  /** Base URL without a trailing slash. */
+  /** Base URL without a trailing slash, query or fragment (safe to log). */
   readonly url: string;
   readonly #token?: string;
   readonly #timeoutMs: number;
@@ -59,25 +67,35 @@ export class JupyterRestClient {
 
   /** @param options Server URL, token, timeout. */
   constructor(options: JupyterRestOptions) {
-    this.url = options.url.replace(/\/+$/, "");
-    this.#token = options.token || undefined;
+    const { base, token } = splitUrl(options.url);
+    this.url = base;
+    this.#token = options.token || token;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   /**
-   * The kernel WebSocket URL (with `?token=`, which every server version accepts).
+   * The kernel WebSocket URL. It carries no token: open it with {@link authHeaders}.
    *
    * @param kernelId Kernel id.
    * @param sessionId Client session id; reconnecting with the same id replays buffered messages.
-   * @returns A `ws:`/`wss:` URL. Contains the token: never log it.
+   * @returns A `ws:`/`wss:` URL.
    */
   channelsUrl(kernelId: string, sessionId: string): string {
     const u = new URL(`${this.url}/api/kernels/${encodeURIComponent(kernelId)}/channels`);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
     u.searchParams.set("session_id", sessionId);
-    if (this.#token) u.searchParams.set("token", this.#token);
     return u.toString();
+  }
+
+  /**
+   * The headers that authenticate a request: `Authorization: token <T>`, or none
+   * when the server has no token. Sent on REST calls and on the WebSocket upgrade.
+   *
+   * @returns A fresh object; it contains the token: never log it.
+   */
+  authHeaders(): Record<string, string> {
+    return this.#token ? { Authorization: `token ${this.#token}` } : {};
   }
 
   /**
@@ -163,8 +181,7 @@ export class JupyterRestClient {
     body?: unknown,
     kernelId?: string,
   ): Promise<unknown> {
-    const headers: Record<string, string> = {};
-    if (this.#token) headers.Authorization = `token ${this.#token}`;
+    const headers = this.authHeaders();
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let res: Response;
     try {
@@ -184,6 +201,20 @@ export class JupyterRestClient {
     }
     return text ? JSON.parse(text) : undefined;
   }
+}
+
+/** Splits a `?token=` off a base URL; drops any query and fragment, and trailing slashes. */
+function splitUrl(url: string): { base: string; token?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { base: url.replace(/\/+$/, "") };
+  }
+  const token = parsed.searchParams.get("token") || undefined;
+  parsed.search = "";
+  parsed.hash = "";
+  return { base: parsed.toString().replace(/\/+$/, ""), token };
 }
 
 function kernelPath(kernelId: string): string {

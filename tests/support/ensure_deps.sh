@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs what the test suite and the bench need when a fresh machine lacks it:
-# a real Jupyter Server with ipykernel (Debian packages) and openssl (the fake
-# Kubernetes API server makes its own CA with it). Needs root or sudo.
+# a real Jupyter Server with ipykernel and the classic Notebook server (Debian
+# packages) and openssl (the fake Kubernetes API server makes its own CA with
+# it). Needs root or sudo.
 set -eu
 missing=""
 /usr/bin/python3 -c "import jupyter_server, ipykernel" 2>/dev/null ||
   missing="$missing python3-jupyter-server python3-ipykernel"
+# The classic Notebook server (6.x), the other server kind the Jupyter tests run.
+/usr/bin/python3 -c "import notebook" 2>/dev/null || missing="$missing jupyter-notebook"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 [ -z "$missing" ] && exit 0
 echo "sidekernel tests: installing$missing from Debian packages ..." >&2

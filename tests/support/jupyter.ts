@@ -1,5 +1,8 @@
 /**
- * Starts a real Jupyter Server for tests and benchmarks.
+ * Starts a real Jupyter server for tests and benchmarks: jupyter_server
+ * (Debian `python3-jupyter-server`) or the classic Notebook 6.x (Debian
+ * `jupyter-notebook`), optionally behind a base URL as a JupyterHub
+ * single-user server is, with its whole log kept for inspection.
  *
  * The server's root dir is a fresh temp dir under `./workspace/` (the only
  * folder the server's permission set may touch), its port a free loopback
@@ -22,11 +25,19 @@ import type {
 
 const PYTHON = "/usr/bin/python3";
 const READY_TIMEOUT_MS = 30_000;
+const LOG_KEPT = 8 * 1024 * 1024;
+
+/** Which server program: `jupyter_server` (1.x here) or the classic `notebook` (6.x). */
+export type JupyterKind = "jupyter_server" | "notebook";
 
 /** A running Jupyter Server started by {@link startJupyterServer}. */
 export interface JupyterServer {
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  /** Base URL with the base path, no trailing slash: `http://127.0.0.1:41234/user/alice`. */
   readonly url: string;
+  /** Which server program runs. */
+  readonly kind: JupyterKind;
+  /** Everything the server wrote to stderr so far (its log), across restarts. */
+  log(): string;
   /** The server's token. */
   readonly token: string;
   /** The server's root dir (absolute); kernels start here. */
@@ -48,6 +59,17 @@ export interface JupyterServerOptions {
   parentDir?: string;
   /** Extra `--Name.trait=value` arguments. */
   extraArgs?: string[];
+  /** @default "jupyter_server" */
+  kind?: JupyterKind;
+  /** A base URL such as `/user/alice/` (as JupyterHub gives single-user servers). */
+  baseUrl?: string;
+  /** The server's `--log-level`, e.g. `DEBUG` (every request is logged). @default its own */
+  logLevel?: "DEBUG" | "INFO" | "WARN";
+  /**
+   * Cull idle kernels after this many seconds, checked every second, connected ones too.
+   * @default no culling
+   */
+  cullIdleSeconds?: number;
 }
 
 /**
@@ -80,22 +102,14 @@ export async function startJupyterServer(
   await Deno.mkdir(runtimeDir);
   const port = freePort();
   const token = crypto.randomUUID().replaceAll("-", "");
-  const url = `http://127.0.0.1:${port}`;
-  const args = [
-    "-m",
-    "jupyter_server",
-    "--allow-root",
-    "--no-browser",
-    "--ServerApp.ip=127.0.0.1",
-    `--ServerApp.port=${port}`,
-    "--ServerApp.port_retries=0",
-    `--ServerApp.token=${token}`,
-    `--ServerApp.root_dir=${rootDir}`,
-    ...(options.extraArgs ?? []),
-  ];
+  const kind = options.kind ?? "jupyter_server";
+  const basePath = options.baseUrl ? `/${options.baseUrl.replace(/^\/+|\/+$/g, "")}` : "";
+  const url = `http://127.0.0.1:${port}${basePath}`;
+  const args = serverArgs(kind, port, token, rootDir, options);
 
   let child: Deno.ChildProcess | undefined;
   let stderrText = "";
+  let logText = "";
   let drained: Promise<void> = Promise.resolve();
 
   const spawn = async () => {
@@ -109,12 +123,13 @@ export async function startJupyterServer(
     }).spawn();
     drained = drain(child.stderr, (text) => {
       stderrText = (stderrText + text).slice(-8000);
+      logText = (logText + text).slice(-LOG_KEPT);
     });
     const ok = await waitForApi(url, token, child.status);
     if (!ok) {
       await killChild(child);
       await drained;
-      throw new Error(`Jupyter Server did not start on ${url}:\n${stderrText}`);
+      throw new Error(`${kind} did not start on ${url}:\n${stderrText}`);
     }
   };
 
@@ -128,6 +143,8 @@ export async function startJupyterServer(
   await spawn();
   return {
     url,
+    kind,
+    log: () => logText,
     token,
     rootDir,
     async stop() {
@@ -154,6 +171,37 @@ export async function startJupyterServer(
       await spawn();
     },
   };
+}
+
+function serverArgs(
+  kind: JupyterKind,
+  port: number,
+  token: string,
+  rootDir: string,
+  options: JupyterServerOptions,
+): string[] {
+  const app = kind === "notebook" ? "NotebookApp" : "ServerApp";
+  const args = [
+    "-m",
+    kind,
+    "--allow-root",
+    "--no-browser",
+    `--${app}.ip=127.0.0.1`,
+    `--${app}.port=${port}`,
+    `--${app}.port_retries=0`,
+    `--${app}.token=${token}`,
+    kind === "notebook" ? `--${app}.notebook_dir=${rootDir}` : `--${app}.root_dir=${rootDir}`,
+  ];
+  if (options.baseUrl) args.push(`--${app}.base_url=${options.baseUrl}`);
+  if (options.logLevel) args.push(`--log-level=${options.logLevel}`);
+  if (options.cullIdleSeconds !== undefined) {
+    args.push(
+      `--MappingKernelManager.cull_idle_timeout=${options.cullIdleSeconds}`,
+      "--MappingKernelManager.cull_interval=1",
+      "--MappingKernelManager.cull_connected=True",
+    );
+  }
+  return [...args, ...(options.extraArgs ?? [])];
 }
 
 function freePort(): number {
