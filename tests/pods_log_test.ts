@@ -84,8 +84,16 @@ Deno.test("pods_log grep keeps matches with two lines of context", async () => {
     assertEquals(out.matches, 3);
     assertEquals(out.log.split("\n").filter((l) => l === "--").length, 2);
     assertMatch(out.log, /line 278\nrunning-pod\/app line 279\nrunning-pod\/app line 280 ERROR/);
+    const requests = h.kube.requests.length;
     const bad = await h.session.call("pods_log", { name: "running-pod", grep: "ERROR (" });
-    assertEquals((bad.structuredContent as unknown as LogOut).matches, 0);
+    assert(bad.isError);
+    assertMatch(textOf(bad), /^"grep" pattern "ERROR \(" is not accepted: missing closing \)/);
+    assertMatch(textOf(bad), /ERROR \\\( matches "ERROR \("/);
+    assertEquals(h.kube.requests.length, requests, "a refused pattern makes no API call");
+    const literal = await h.session.call("pods_log", { name: "running-pod", grep: "ERROR \\(" });
+    assertEquals((literal.structuredContent as unknown as LogOut).matches, 0);
+    const re2 = await h.session.call("pods_log", { name: "running-pod", grep: "line 29\\d error" });
+    assertEquals((re2.structuredContent as unknown as LogOut).matches, 1);
   } finally {
     await h.close();
   }

@@ -1,30 +1,62 @@
 /**
- * Log post-processing for `pods_log`: grep with context and a size cap that
- * keeps the newest lines.
+ * Log post-processing for `pods_log`: credentials masked, grep with context
+ * and a size cap that keeps the newest lines. Work on a long log yields to
+ * the event loop every few milliseconds, so probes and other calls are
+ * answered while it runs (docs/SECURITY.md, "Class 3").
  *
  * @module
  */
+import { maskCredentials } from "./credentials.ts";
 import { capTail } from "./format.ts";
+import type { LineMatcher } from "./grep.ts";
 
 /** Lines of context around each grep match. */
 export const GREP_CONTEXT = 2;
+/** Longest stretch of work, in milliseconds, before yielding to the event loop. */
+export const SLICE_MS = 10;
+
+const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Calls `each` for every index, yielding to the event loop every {@link SLICE_MS}. */
+async function forEachSliced(
+  count: number,
+  each: (i: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let since = performance.now();
+  for (let i = 0; i < count; i++) {
+    each(i);
+    if ((i & 63) === 63 && performance.now() - since > SLICE_MS) {
+      await yieldNow();
+      signal?.throwIfAborted();
+      since = performance.now();
+    }
+  }
+}
 
 /**
- * Keeps the lines matching `pattern` (a case-insensitive regex, or a
- * substring when it is not a valid regex) with {@link GREP_CONTEXT} lines
- * around them; groups are separated by `--` like `grep -C`.
+ * Masks credentials in a log body (private-key blocks across lines, then
+ * each line) and returns its lines.
  */
-export function grepLines(lines: string[], pattern: string): { text: string; matches: number } {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern, "i");
-  } catch {
-    re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i");
-  }
+export async function maskLogLines(body: string, signal?: AbortSignal): Promise<string[]> {
+  const lines = splitLog(body.includes("-----BEGIN ") ? maskCredentials(body) : body);
+  await forEachSliced(lines.length, (i) => (lines[i] = maskCredentials(lines[i])), signal);
+  return lines;
+}
+
+/**
+ * Keeps the lines `matcher` matches with {@link GREP_CONTEXT} lines around
+ * them; groups are separated by `--` like `grep -C`.
+ */
+export async function grepLines(
+  lines: string[],
+  matcher: LineMatcher,
+  signal?: AbortSignal,
+): Promise<{ text: string; matches: number }> {
   const keep = new Set<number>();
   let matches = 0;
-  lines.forEach((line, i) => {
-    if (!re.test(line)) return;
+  await forEachSliced(lines.length, (i) => {
+    if (!matcher.test(lines[i])) return;
     matches++;
     for (
       let j = Math.max(0, i - GREP_CONTEXT);
@@ -33,7 +65,7 @@ export function grepLines(lines: string[], pattern: string): { text: string; mat
     ) {
       keep.add(j);
     }
-  });
+  }, signal);
   const out: string[] = [];
   let prev = -2;
   for (const i of [...keep].sort((a, b) => a - b)) {

@@ -23,6 +23,11 @@ import type { KubeEvent, KubeList, KubeStatus, Pod, PodMetrics } from "./types.t
 type Query = Record<string, string | number | boolean | undefined>;
 type Target = Omit<KubeRequest, "url">;
 
+/** Largest JSON answer read (a page of 1000 pods or 2000 events is far below it). */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** Largest error body read. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
 /**
  * Builds the client-node `KubeConfig` for `config` without reading the
  * environment (in-cluster settings come from the resolved config).
@@ -107,7 +112,8 @@ export function createNodeKubeClient(
     path: string,
     query: Query,
     outer?: AbortSignal,
-  ): Promise<string> => {
+    maxBytes = MAX_JSON_BYTES,
+  ): Promise<{ text: string; truncated: boolean }> => {
     if (!config.namespaces.includes(target.namespace)) {
       throw new NamespaceNotAllowedError(target.namespace, config.namespaces);
     }
@@ -126,9 +132,9 @@ export function createNodeKubeClient(
         kc = buildKubeConfig(config);
         resp = await send(request.url, signal);
       }
-      const text = await resp.text();
-      if (resp.ok) return text;
-      throw new KubeApiError(request, resp.status, parseStatus(text), text);
+      const body = await readCapped(resp, resp.ok ? maxBytes : MAX_ERROR_BYTES);
+      if (resp.ok) return body;
+      throw new KubeApiError(request, resp.status, parseStatus(body.text), body.text);
     } catch (e) {
       if (e instanceof KubeError) throw e;
       if (timeout.aborted) throw new KubeTimeoutError(request.url, config.timeoutMs, { cause: e });
@@ -140,7 +146,13 @@ export function createNodeKubeClient(
   };
 
   const json = async <T>(target: Target, path: string, query: Query, signal?: AbortSignal) => {
-    const text = await get(target, path, query, signal);
+    const { text, truncated } = await get(target, path, query, signal);
+    if (truncated) {
+      throw new KubeError(
+        `GET "${path}" answered more than ${MAX_JSON_BYTES / 1024 / 1024} MiB; ` +
+          `ask for less (limit, labelSelector).`,
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch (e) {
@@ -178,15 +190,22 @@ export function createNodeKubeClient(
         {},
         o?.signal,
       ),
-    readLog: (n: string, pod: string, o: LogOptions = {}) =>
-      get(core("get", "pods/log", n, pod), `${ns(n)}/pods/${encodeURIComponent(pod)}/log`, {
-        container: o.container,
-        tailLines: o.tailLines,
-        sinceSeconds: o.sinceSeconds,
-        limitBytes: o.limitBytes,
-        previous: o.previous,
-        timestamps: o.timestamps,
-      }, o.signal),
+    readLog: async (n: string, pod: string, o: LogOptions = {}) =>
+      (await get(
+        core("get", "pods/log", n, pod),
+        `${ns(n)}/pods/${encodeURIComponent(pod)}/log`,
+        {
+          container: o.container,
+          tailLines: o.tailLines,
+          sinceSeconds: o.sinceSeconds,
+          limitBytes: o.limitBytes,
+          previous: o.previous,
+          timestamps: o.timestamps,
+        },
+        o.signal,
+        // The API server honours limitBytes; this holds even if one does not.
+        o.limitBytes ?? MAX_JSON_BYTES,
+      )).text,
     listPodMetrics: (n: string, o?: ListOptions) =>
       json<KubeList<PodMetrics>>(
         { verb: "list", group: "metrics.k8s.io", resource: "pods", namespace: n },
@@ -213,6 +232,38 @@ export function createNodeKubeClient(
       client = undefined;
     },
   };
+}
+
+/** Reads at most `max` bytes of a response body; the rest is not read. */
+async function readCapped(
+  resp: Response,
+  max: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!resp.body) return { text: "", truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  const reader = resp.body.getReader();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (size + value.length > max) {
+      chunks.push(value.subarray(0, max - size));
+      size = max;
+      truncated = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return { text: new TextDecoder().decode(bytes), truncated };
 }
 
 function parseStatus(text: string): KubeStatus | undefined {

@@ -1,14 +1,19 @@
 /**
  * Secrets never leave the pod tools: env values are shown as references,
- * literal values are masked, and the `last-applied-configuration` annotation
- * (a copy of the spec with its literal values) is dropped.
+ * literal values are masked, the `last-applied-configuration` annotation
+ * (a copy of the spec with its literal values) is dropped, and every other
+ * string of a pod — args, commands, probe and hook headers, annotations,
+ * termination and condition messages — is masked by {@link maskDeep}
+ * (docs/SECURITY.md, "Class 4").
  *
  * @module
  */
-import type { Container, EnvVar, Pod } from "./types.ts";
+import { isSecretKey, maskArgs, maskCredentials, redacted } from "./credentials.ts";
+import type { Container, EnvVar, KubeEvent, Pod } from "./types.ts";
 
 /** What a masked literal env value is shown as. */
 export const MASKED = "<set>";
+const EMPTY = "<empty>";
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
@@ -32,7 +37,8 @@ export function envSource(env: EnvVar): string {
   if (from?.fieldRef) return `<field ${from.fieldRef.fieldPath}>`;
   if (from?.resourceFieldRef) return `<resource ${from.resourceFieldRef.resource}>`;
   if (from) return "<ref>";
-  return env.value === undefined || env.value === "" ? "<empty>" : MASKED;
+  if (env.value === MASKED || env.value === EMPTY) return env.value; // already shown as such
+  return env.value === undefined || env.value === "" ? EMPTY : MASKED;
 }
 
 function maskContainer(c: Container): Container {
@@ -44,8 +50,59 @@ function maskContainer(c: Container): Container {
 }
 
 /**
+ * Returns a copy of any JSON value with every credential masked: a string
+ * under a secret-looking key (`token`, `password`, an `Authorization`
+ * header's `value`, an annotation such as `example.com/api-key`) entirely,
+ * string lists (commands, args) with flag context (`["--token", "x"]`), and
+ * every other string by shape and context ({@link maskCredentials}).
+ *
+ * @example
+ * ```ts
+ * maskDeep({ httpHeaders: [{ name: "Authorization", value: "Bearer abc" }] });
+ * // { httpHeaders: [{ name: "Authorization", value: "<redacted: 10 chars>" }] }
+ * ```
+ */
+export function maskDeep<T>(value: T, key?: string): T {
+  return maskAny(value, key) as T;
+}
+
+function maskAny(value: unknown, key?: string): unknown {
+  if (typeof value === "string") {
+    if (key !== undefined && isSecretKey(key)) return maskWhole(value);
+    return maskCredentials(value);
+  }
+  if (Array.isArray(value)) {
+    if (value.length && value.every((v) => typeof v === "string")) return maskArgs(value);
+    return value.map((v) => maskAny(v));
+  }
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const named = (value as { name?: unknown }).name;
+  // {name, value} pairs: env entries, HTTP headers, options.
+  const secretPair = typeof named === "string" && isSecretKey(named);
+  return Object.fromEntries(
+    entries.map(([k, v]) => [
+      k,
+      secretPair && k === "value" && typeof v === "string" ? maskWhole(v) : maskAny(v, k),
+    ]),
+  );
+}
+
+function maskWhole(value: string): string {
+  if (value === "" || /^<(redacted:|set>|empty>|omitted>|secret )/.test(value)) return value;
+  if (/^(true|false)$/i.test(value)) return value;
+  return redacted(value);
+}
+
+/** Returns a copy of `event` with its message (and any other text) masked. */
+export function redactEvent(event: KubeEvent): KubeEvent {
+  return maskDeep(event);
+}
+
+/**
  * Returns a copy of `pod` fit to show: no `managedFields`, literal env values
- * masked in every container kind, and no last-applied annotation.
+ * shown as `<set>` in every container kind, no last-applied annotation, and
+ * every other credential masked ({@link maskDeep}).
  */
 export function redactPod(pod: Pod): Pod {
   const annotations = pod.metadata.annotations ? { ...pod.metadata.annotations } : undefined;
@@ -61,5 +118,5 @@ export function redactPod(pod: Pod): Pod {
   };
   if (spec && spec.initContainers === undefined) delete spec.initContainers;
   if (spec && spec.ephemeralContainers === undefined) delete spec.ephemeralContainers;
-  return { ...pod, metadata: { ...metadata, annotations }, spec };
+  return maskDeep({ ...pod, metadata: { ...metadata, annotations }, spec });
 }

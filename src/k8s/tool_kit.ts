@@ -12,6 +12,8 @@ import type { KubeClient } from "./client.ts";
 import { explainKubeError } from "./explain.ts";
 import type { NamespaceGuard } from "./guard.ts";
 import { KubeApiError, KubeError } from "./errors.ts";
+import { maskCredentials } from "./credentials.ts";
+import { maskDeep } from "./redact.ts";
 
 /** What the pod tools need. */
 export interface PodsToolDeps {
@@ -43,8 +45,24 @@ export function namespaceParam(guard: NamespaceGuard): z.ZodOptional<z.ZodString
 }
 
 /**
+ * Masks credentials in a whole tool result, text and structuredContent: the
+ * last wall behind the masking each tool does at the source.
+ */
+export function maskResult(result: CallToolResult): CallToolResult {
+  const masked: CallToolResult = {
+    ...result,
+    content: result.content.map((c) =>
+      c.type === "text" ? { ...c, text: maskCredentials(c.text) } : c
+    ),
+  };
+  if (result.structuredContent) masked.structuredContent = maskDeep(result.structuredContent);
+  return masked;
+}
+
+/**
  * Runs a tool body; any thrown error becomes an `isError` result explaining
- * what happened and what to do (it never escapes the handler).
+ * what happened and what to do (it never escapes the handler). Every result
+ * passes {@link maskResult}.
  */
 export async function runKubeTool(
   deps: PodsToolDeps,
@@ -52,12 +70,12 @@ export async function runKubeTool(
   body: () => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   try {
-    return await body();
+    return maskResult(await body());
   } catch (e) {
     const level = e instanceof KubeError && !(e instanceof KubeApiError && e.status >= 500)
       ? "info"
       : "warn";
     deps.logger[level]("pod tool failed", { tool, error: e });
-    return errorResult(explainKubeError(e));
+    return maskResult(errorResult(explainKubeError(e)));
   }
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Tool } from "./tool.ts";
 import { age, oneLine, table } from "../k8s/format.ts";
 import { capEvents, foldEvents } from "../k8s/events.ts";
+import { redactEvent } from "../k8s/redact.ts";
 import { checkPodName } from "../k8s/guard.ts";
 import {
   namespaceParam,
@@ -64,7 +65,8 @@ export function eventsListTool(deps: PodsToolDeps): Tool<ReturnType<typeof event
           limit: API_LIMIT,
           signal: ctx.signal,
         });
-        const { rows, omitted } = capEvents(foldEvents(list.items), args.max ?? DEFAULT_MAX);
+        const events = list.items.map(redactEvent);
+        const { rows, omitted } = capEvents(foldEvents(events), args.max ?? DEFAULT_MAX);
         const now = deps.now();
         const scope = `namespace "${namespace}"${args.pod ? ` for pod "${args.pod}"` : ""}`;
         const lines = rows.length

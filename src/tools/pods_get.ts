@@ -1,6 +1,7 @@
 /**
  * `pods_get`: one pod's state, containers and last terminations, or its
- * YAML; env values appear only as references.
+ * YAML; env values appear only as references, and credentials anywhere in
+ * the pod are masked before either is built (`redactPod`).
  *
  * @module
  */
@@ -66,7 +67,9 @@ function podsGetInput(deps: PodsToolDeps) {
       deps.podName ? `Pod name (default "${deps.podName}", this server's own pod).` : "Pod name.",
     ),
     namespace: namespaceParam(deps.guard),
-    full: z.boolean().optional().describe("Also return the pod as YAML (no managedFields)."),
+    full: z.boolean().optional().describe(
+      "Also return the pod as YAML (no managedFields; credentials shown as <redacted: N chars>).",
+    ),
   };
 }
 
@@ -91,13 +94,15 @@ export function podsGetTool(deps: PodsToolDeps): Tool<ReturnType<typeof podsGetI
               `List pods with pods_list.`,
           );
         }
-        const pod = await deps.client.getPod(namespace, checkPodName(name), { signal: ctx.signal });
+        const pod = redactPod(
+          await deps.client.getPod(namespace, checkPodName(name), { signal: ctx.signal }),
+        );
         const now = deps.now();
         const summary = summarizePod(pod, now);
         let text = renderPodSummary(summary, now);
         let yaml: string | undefined;
         if (args.full) {
-          yaml = stringify(redactPod(pod), { lineWidth: 0 });
+          yaml = stringify(pod, { lineWidth: 0 });
           const capped = capTail(yaml, Math.max(1000, deps.maxOutput - text.length));
           text +=
             `\n---\n${capped.cutChars ? `# (first ${capped.cutChars} characters cut)\n` : ""}` +

@@ -1,6 +1,8 @@
 /**
  * `pods_log`: the tail of a container's log, optionally grepped, capped so
- * it fits in a model's context.
+ * it fits in a model's context. Credentials in the log are masked before
+ * grep sees the lines, so grep cannot be used to guess them; grep is RE2
+ * (linear time) and the log is at most `limitBytes` (docs/SECURITY.md).
  *
  * @module
  */
@@ -8,7 +10,8 @@ import { z } from "zod";
 import type { Tool } from "./tool.ts";
 import { InvalidKubeArgumentError } from "../k8s/errors.ts";
 import { checkContainerName, checkPodName } from "../k8s/guard.ts";
-import { capLog, grepLines, splitLog } from "../k8s/log_text.ts";
+import { compileGrep } from "../k8s/grep.ts";
+import { capLog, grepLines, maskLogLines } from "../k8s/log_text.ts";
 import { age } from "../k8s/format.ts";
 import {
   namespaceParam,
@@ -44,10 +47,13 @@ function podsLogInput(deps: PodsToolDeps) {
       .describe(`Last N lines (default ${DEFAULT_TAIL_LINES}).`),
     sinceSeconds: z.number().int().min(1).optional().describe("Only lines newer than this."),
     previous: z.boolean().optional().describe("Log of the previous (crashed) container instance."),
-    limitBytes: z.number().int().min(1).max(MAX_BYTES).optional().describe("Read at most N bytes."),
+    limitBytes: z.number().int().min(1).max(MAX_BYTES).optional()
+      .describe(`Read at most N bytes (default and maximum ${MAX_BYTES}, 4 MiB).`),
     timestamps: z.boolean().optional().describe("Prefix each line with its RFC 3339 time."),
     grep: z.string().optional().describe(
-      'Keep lines matching this case-insensitive regex (or substring), with 2 lines of context. Example: "error|panic".',
+      "Keep lines matching this case-insensitive RE2 regular expression (Go regexp syntax: " +
+        "no lookaround or backreferences; at most 512 characters), with 2 lines of context. " +
+        'Example: "error|panic|timed? ?out".',
     ),
   };
 }
@@ -88,6 +94,7 @@ export function podsLogTool(deps: PodsToolDeps): Tool<ReturnType<typeof podsLogI
       runKubeTool(deps, "pods_log", async () => {
         const namespace = deps.guard.resolve(args.namespace);
         const name = checkPodName(args.name);
+        const matcher = args.grep ? await compileGrep(args.grep) : undefined;
         const pod = await deps.client.getPod(namespace, name, { signal: ctx.signal });
         const container = pickContainer(pod, args.container);
         const previous = args.previous ?? false;
@@ -100,8 +107,8 @@ export function podsLogTool(deps: PodsToolDeps): Tool<ReturnType<typeof podsLogI
           timestamps: args.timestamps,
           signal: ctx.signal,
         });
-        const lines = splitLog(body);
-        const grepped = args.grep ? grepLines(lines, args.grep) : undefined;
+        const lines = await maskLogLines(body, ctx.signal);
+        const grepped = matcher ? await grepLines(lines, matcher, ctx.signal) : undefined;
         const capped = capLog(grepped?.text ?? lines.join("\n"), deps.maxOutput);
         const status = [
           ...pod.status?.containerStatuses ?? [],
@@ -112,7 +119,7 @@ export function podsLogTool(deps: PodsToolDeps): Tool<ReturnType<typeof podsLogI
         const head =
           `Log of container "${container}" of pod "${name}" in namespace "${namespace}"` +
           `${previous ? " (previous instance)" : ""}: ${lines.length} line(s)` +
-          (grepped ? `, ${grepped.matches} matching "${args.grep}"` : "") + ".";
+          (grepped ? `, ${grepped.matches} matching ${JSON.stringify(args.grep)}` : "") + ".";
         const out = [head];
         if (capped.note) out.push(capped.note);
         out.push(capped.text || (lines.length ? "(no matching lines)" : "(no log lines)"));
