@@ -15,6 +15,7 @@ import { UsageError } from "./errors.ts";
 /** How code runs; parsed once from `--executor` and friends. */
 export type ExecutorConfig =
   | { kind: "subprocess"; python: string }
+  | { kind: "local"; python: string; kernelScope: "pod" | "session" }
   | {
     kind: "jupyter";
     /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8888`. */
@@ -111,7 +112,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
   const jupyterUrl = str("jupyter-url");
   const executorKind = choice(
     FLAG("executor"),
-    str("executor") ?? (jupyterUrl ? "jupyter" : "subprocess"),
+    str("executor") ?? (jupyterUrl ? "jupyter" : "local"),
   ) as ExecutorConfig["kind"];
   let executor: ExecutorConfig;
   if (executorKind === "jupyter") {
@@ -129,6 +130,14 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
         ? readToken("jupyter-token-file", tokenPath, sources)
         : str("jupyter-token") || undefined,
       kernelName: nonEmpty("kernel-name", str("kernel-name") ?? "python3"),
+      kernelScope: choice(FLAG("kernel-scope"), str("kernel-scope") ?? "pod") as
+        | "pod"
+        | "session",
+    };
+  } else if (executorKind === "local") {
+    executor = {
+      kind: "local",
+      python: nonEmpty("python", str("python") ?? "python3"),
       kernelScope: choice(FLAG("kernel-scope"), str("kernel-scope") ?? "pod") as
         | "pod"
         | "session",

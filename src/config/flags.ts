@@ -121,16 +121,17 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "executor",
     type: "string",
-    choices: ["jupyter", "subprocess"],
-    defaultText: "jupyter if --jupyter-url, else subprocess",
-    help: "stateful Jupyter kernel, or a fresh python3 process per call",
+    choices: ["jupyter", "local", "subprocess"],
+    defaultText: "jupyter if --jupyter-url, else local",
+    help: "jupyter: a Jupyter Server kernel; local: one long-lived --python per scope " +
+      "(stateful); subprocess: a fresh interpreter state per call",
     group: "python",
   },
   {
     name: "python",
     type: "string",
     defaultText: "python3",
-    help: "interpreter of the subprocess executor",
+    help: "interpreter of the local and subprocess executors",
     group: "python",
   },
   {
@@ -201,7 +202,8 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     choices: ["pod", "session"],
     defaultText: "pod",
-    help: "pod: one kernel shared by every MCP session; session: one per session",
+    help: "pod: one kernel (jupyter) or interpreter (local) shared by every MCP session; " +
+      "session: one per session",
     group: "jupyter",
   },
   {

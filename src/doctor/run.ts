@@ -10,6 +10,7 @@ import type { CommandIO } from "../inject/run.ts";
 import { checkJupyter, type JupyterCheckOptions } from "./jupyter.ts";
 import { checkKube, type KubeCheckOptions } from "./kube.ts";
 import { checkPython, checkWorkspace } from "./local.ts";
+import { checkLocalKernel } from "./local_kernel.ts";
 import { type CheckRow, renderTable, summary } from "./report.ts";
 
 export type { CommandIO } from "../inject/run.ts";
@@ -52,7 +53,10 @@ export async function collectChecks(
   const rows: CheckRow[] = [...await checkWorkspace(config.workspacePath)];
   const executor = config.executor;
   if (executor.kind === "subprocess") rows.push(...await checkPython(executor.python));
-  else rows.push(...await checkJupyter(executor, options.jupyter));
+  else if (executor.kind === "local") {
+    rows.push(...await checkPython(executor.python));
+    rows.push(...await checkLocalKernel(executor.python, config.workspacePath));
+  } else rows.push(...await checkJupyter(executor, options.jupyter));
   if (config.toolsets.includes("pods")) rows.push(...await checkKube(config.kube, options.kube));
   return rows;
 }

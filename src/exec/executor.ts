@@ -9,7 +9,7 @@
  */
 
 /** Which executor runs code; parsed once from `--executor`. */
-export type ExecutorKind = "jupyter" | "subprocess";
+export type ExecutorKind = "jupyter" | "local" | "subprocess";
 
 /** One thing a cell produced, in arrival order. Mirrors Jupyter's IOPub output messages. */
 export type OutputEvent =
@@ -75,7 +75,7 @@ export interface Readiness {
   detail: string;
 }
 
-/** A code runner. Implementations: subprocess (stateless), jupyter (stateful). */
+/** A code runner. Implementations: subprocess (stateless), jupyter and local (stateful). */
 export interface Executor {
   readonly kind: ExecutorKind;
   /** True when variables persist between calls. */

@@ -67,8 +67,9 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
  * and may run, only the real interpreter.
  */
 async function withResolvedPython(config: Config, options: LaunchOptions): Promise<Config> {
-  if (config.executor.kind !== "subprocess") return config;
-  const python = config.executor.python;
+  const executor = config.executor;
+  if (executor.kind === "jupyter") return config;
+  const python = executor.python;
   try {
     await Deno.mkdir(config.workspacePath, { recursive: true });
     const out = await new Deno.Command(python, {
@@ -83,7 +84,7 @@ async function withResolvedPython(config: Config, options: LaunchOptions): Promi
     if (resolved !== python) options.logger.info("python resolved", { python, path: resolved });
     return Object.freeze({
       ...config,
-      executor: Object.freeze({ kind: "subprocess", python: resolved }),
+      executor: Object.freeze({ ...executor, python: resolved }),
     });
   } catch (error) {
     options.logger.warn("python could not be started; python calls will fail until it can", {

@@ -12,6 +12,7 @@ import { checkKubeReady } from "../k8s/probe.ts";
 import { createPodsToolset } from "../tools/pods_toolset.ts";
 import type { Executor } from "../exec/executor.ts";
 import { createJupyterExecutor } from "../exec/jupyter.ts";
+import { createLocalExecutor } from "../exec/local.ts";
 import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
 import { createMetrics, kubeVerbLabel, type Metrics, statusLabel } from "../obs/metrics.ts";
@@ -22,6 +23,7 @@ import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { ExecutionGate, type GateOptions } from "./gate.ts";
 import { startHttp } from "./http.ts";
+import { IoProbe } from "./liveness.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
 import { StdioServerTransport } from "./sdk.ts";
 
@@ -104,6 +106,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     await drain(gate, config, logger);
     await server.close().catch(() => {});
   } else {
+    const ioProbe = new IoProbe({ path: config.workspacePath });
     const front = await startHttp({
       hostname: config.host,
       port: config.port,
@@ -123,6 +126,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
         releasing.add(release);
         void release.finally(() => releasing.delete(release));
       },
+      liveness: () => ioProbe.check(),
       readiness: async () => {
         const names = Object.keys(readiness);
         const results = await Promise.all(names.map((name) => readiness[name]()));
@@ -160,6 +164,22 @@ function createExecutor(
   metrics: Metrics,
 ): Executor {
   const exec = config.executor;
+  const events = {
+    started: () => metrics.kernelsAlive.inc({}),
+    stopped: () => metrics.kernelsAlive.dec({}),
+    restarted: (reason: "reset" | "timeout" | "died") => metrics.kernelRestarts.inc({ reason }),
+  };
+  if (exec.kind === "local") {
+    return createLocalExecutor({
+      python: exec.python,
+      workspacePath: config.workspacePath,
+      timeoutSeconds: config.timeoutSeconds,
+      scope: exec.kernelScope,
+      path: env.path,
+      logger,
+      events,
+    });
+  }
   if (exec.kind === "subprocess") {
     return createSubprocessExecutor({
       python: exec.python,
@@ -177,10 +197,6 @@ function createExecutor(
     workspacePath: config.workspacePath,
     timeoutSeconds: config.timeoutSeconds,
     logger,
-    events: {
-      started: () => metrics.kernelsAlive.inc({}),
-      stopped: () => metrics.kernelsAlive.dec({}),
-      restarted: (reason) => metrics.kernelRestarts.inc({ reason }),
-    },
+    events,
   });
 }

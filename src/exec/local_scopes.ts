@@ -1,0 +1,145 @@
+/**
+ * Where interpreters live: one for the process (`--kernel-scope pod`) or one
+ * per MCP session (`session`), with idle expiry and a cap, the same rules
+ * the Jupyter executor applies to its kernels (README, "Kernel scope"):
+ *
+ * - an interpreter idle for `idleMs` is shut down; its session is told on its
+ *   next call;
+ * - at `max` interpreters a new session evicts the least recently used idle
+ *   one; when every one is busy the call is refused with
+ *   {@link InterpreterLimitError}.
+ *
+ * @module
+ */
+import type { Logger } from "../obs/log.ts";
+
+/** What the pool needs of an interpreter. */
+export interface Pooled {
+  readonly busy: boolean;
+  readonly lastUsed: number;
+  shutdown(): Promise<void>;
+}
+
+/** Session scope: every interpreter is busy and the cap is reached. */
+export class InterpreterLimitError extends Error {
+  /** The cap that was reached. */
+  readonly limit: number;
+
+  /** @param limit the cap (`maxSessionKernels`) */
+  constructor(limit: number, options?: ErrorOptions) {
+    super(
+      `all ${limit} session interpreters are busy; try again when one finishes, or use ` +
+        `--kernel-scope pod`,
+      options,
+    );
+    this.name = "InterpreterLimitError";
+    this.limit = limit;
+  }
+}
+
+/** Options of {@link ScopedPool}. */
+export interface ScopedPoolOptions<T extends Pooled> {
+  scope: "pod" | "session";
+  create: () => T;
+  idleMs: number;
+  max: number;
+  logger: Logger;
+}
+
+const ANONYMOUS = "";
+const NOTES_KEPT = 1000;
+
+/** Interpreters by scope, created on first use. */
+export class ScopedPool<T extends Pooled> {
+  readonly #o: ScopedPoolOptions<T>;
+  #pod?: T;
+  readonly #sessions = new Map<string, T>();
+  readonly #notes = new Map<string, string>();
+  #sweeper?: ReturnType<typeof setInterval>;
+
+  /** @param options scope, factory, idle expiry, cap */
+  constructor(options: ScopedPoolOptions<T>) {
+    this.#o = { ...options, max: Math.max(1, options.max) };
+  }
+
+  /** The interpreter of a session (or of the pod), created if needed. */
+  async get(sessionId: string | undefined): Promise<T> {
+    if (this.#o.scope === "pod") return this.#pod ??= this.#o.create();
+    const id = sessionId ?? ANONYMOUS;
+    const existing = this.#sessions.get(id);
+    if (existing) return existing;
+    if (this.#sessions.size >= this.#o.max) {
+      let oldest: [string, T] | undefined;
+      for (const entry of this.#sessions) {
+        if (!entry[1].busy && (!oldest || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
+      }
+      if (!oldest) throw new InterpreterLimitError(this.#o.max);
+      this.#o.logger.info("session interpreter cap reached; evicting the least recently used");
+      await this.release(
+        oldest[0],
+        `Note: this session's interpreter was shut down to make room for another session ` +
+          `(limit ${this.#o.max}); a new one was started; earlier variables are gone.`,
+      );
+    }
+    const created = this.#o.create();
+    this.#sessions.set(id, created);
+    if (!this.#sweeper) {
+      this.#sweeper = setInterval(
+        () => this.#sweep(),
+        Math.max(50, Math.min(this.#o.idleMs / 2, 60_000)),
+      );
+      Deno.unrefTimer(this.#sweeper);
+    }
+    return created;
+  }
+
+  /** The existing interpreter of a session (or the pod), without creating one. */
+  peek(sessionId: string | undefined): T | undefined {
+    return this.#o.scope === "pod" ? this.#pod : this.#sessions.get(sessionId ?? ANONYMOUS);
+  }
+
+  /** A note for the session's next call (its interpreter was expired or evicted), once. */
+  takeNote(sessionId: string | undefined): string | undefined {
+    const id = sessionId ?? ANONYMOUS;
+    const note = this.#notes.get(id);
+    this.#notes.delete(id);
+    return note;
+  }
+
+  /** Shuts down a session's interpreter; `note` is told on its next call. */
+  async release(sessionId: string, note?: string): Promise<void> {
+    const item = this.#sessions.get(sessionId);
+    if (!item) return;
+    this.#sessions.delete(sessionId);
+    if (note) {
+      this.#notes.set(sessionId, note);
+      if (this.#notes.size > NOTES_KEPT) this.#notes.delete(this.#notes.keys().next().value!);
+    }
+    await item.shutdown();
+  }
+
+  /** Shuts everything down. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    const all = [...this.#sessions.values(), ...(this.#pod ? [this.#pod] : [])];
+    this.#sessions.clear();
+    this.#pod = undefined;
+    await Promise.all(all.map((item) => item.shutdown()));
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, item] of this.#sessions) {
+      if (!item.busy && now - item.lastUsed > this.#o.idleMs) {
+        this.#o.logger.info("session interpreter idle; shutting it down");
+        void this.release(
+          id,
+          `Note: this session's interpreter was shut down after ${
+            Math.round(this.#o.idleMs / 1000)
+          } s idle; a new one was started; earlier variables are gone.`,
+        );
+      }
+    }
+  }
+}
