@@ -50,7 +50,7 @@ async function fixture(options: Partial<FilesToolsetOptions> = {}): Promise<Fixt
   const files = createFilesToolset({
     workspacePath: root,
     logger: silentLogger,
-    debounceMs: 50,
+    pollMs: 50,
     ...options,
   });
   const session = await connectToolsets(files);

@@ -30,12 +30,13 @@ import {
   PathOutsideWorkspaceError,
   Workspace,
 } from "../workspace/paths.ts";
+import { errorCode, NotRegularFileError, PathChangedError } from "../workspace/identity.ts";
+import { ResourceTooLargeError } from "../workspace/read.ts";
 import {
-  INTERNAL_DIRECTORY,
+  isSkippedDirectory,
   listWorkspaceFiles,
   pathOfUri,
   readWorkspaceEntry,
-  ResourceTooLargeError,
   uriOf,
   workspaceUriPrefix,
 } from "../workspace/resources.ts";
@@ -54,8 +55,8 @@ export interface FilesToolsetOptions {
   maxBlobBytes?: number;
   /** Most files in resources/list, newest first. @default 500 */
   maxListed?: number;
-  /** Quiet time before change notifications, in ms. @default 200 */
-  debounceMs?: number;
+  /** Time between two looks at the workspace for changes, in ms. @default 1000 */
+  pollMs?: number;
   /** Watch the workspace for notifications. @default true */
   watch?: boolean;
 }
@@ -113,10 +114,9 @@ export function createFilesToolset(options: FilesToolsetOptions): FilesToolset {
     if (watcher || options.watch === false) return;
     const ws = await workspace().catch(() => undefined);
     if (!ws || watcher || sessions.size === 0) return;
-    const internal = `${ws.realRoot}/${INTERNAL_DIRECTORY}`;
     watcher = watchWorkspace(ws.realRoot, onChange, {
-      debounceMs: options.debounceMs,
-      ignore: (path) => isWithin(internal, path),
+      pollMs: options.pollMs,
+      walk: { skipDirectory: isSkippedDirectory },
       logger: log,
     });
   };
@@ -229,12 +229,15 @@ function toMcpError(error: unknown, uri: string, log: Logger): McpError {
   const because = error instanceof Error ? error.message : String(error);
   if (
     error instanceof PathOutsideWorkspaceError || error instanceof InvalidPathError ||
-    error instanceof URIError
+    error instanceof URIError || error instanceof PathChangedError
   ) {
     log.warn("resource refused", { uri, reason: because });
     return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
   }
-  if (error instanceof PathNotFoundError) {
+  if (error instanceof NotRegularFileError) {
+    return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
+  }
+  if (error instanceof PathNotFoundError || errorCode(error) === "ENOENT") {
     return new McpError(RESOURCE_NOT_FOUND, `cannot read "${uri}": ${because}`);
   }
   if (error instanceof ResourceTooLargeError) {

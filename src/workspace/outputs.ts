@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { createContainedFileSync } from "./write.ts";
 
 /** A text file written piece by piece, up to a byte cap. */
 export interface TextSpill {
@@ -31,31 +31,34 @@ const encoder = new TextEncoder();
 
 /**
  * Output files under `<workspace>/outputs/`, named by time and a random
- * suffix so that concurrent executions never write the same file.
+ * suffix so that concurrent executions never write the same file. Files are
+ * created new, never through a symlink (src/workspace/write.ts): code that
+ * replaces `outputs/` by a link gets "image not saved", not a file elsewhere.
  *
  * @param workspacePath absolute workspace path
  */
 export function workspaceOutputFiles(workspacePath: string): OutputFiles {
-  const dir = join(workspacePath, "outputs");
-  const name = (prefix: string, ext: string) => {
-    Deno.mkdirSync(dir, { recursive: true });
+  const create = (prefix: string, ext: string) => {
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
     const rand = crypto.randomUUID().slice(0, 6);
-    return join(dir, `${prefix}-${stamp}-${rand}.${ext}`);
+    return createContainedFileSync(workspacePath, `outputs/${prefix}-${stamp}-${rand}.${ext}`);
   };
   return {
     saveImage(bytes, extension) {
-      const path = name("image", extension === "jpeg" ? "jpg" : extension);
-      Deno.writeFileSync(path, bytes);
-      return path;
+      const file = create("image", extension === "jpeg" ? "jpg" : extension);
+      try {
+        file.write(bytes);
+      } finally {
+        file.close();
+      }
+      return file.path;
     },
     openTextSpill() {
-      const path = name("output", "txt");
-      const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+      const file = create("output", "txt");
       let written = 0;
       let full = false;
       return {
-        path,
+        path: file.path,
         append(text) {
           if (full || text === "") return;
           let bytes = encoder.encode(text);
@@ -63,13 +66,12 @@ export function workspaceOutputFiles(workspacePath: string): OutputFiles {
             bytes = bytes.subarray(0, SPILL_CAP_BYTES - written);
             full = true;
           }
-          writeAll(file, bytes);
+          file.write(bytes);
           written += bytes.length;
-          if (full) writeAll(file, encoder.encode("\n[file cut at 64 MiB]\n"));
+          if (full) file.write(encoder.encode("\n[file cut at 64 MiB]\n"));
         },
         reset() {
-          file.truncateSync(0);
-          file.seekSync(0, Deno.SeekMode.Start);
+          file.truncate();
           written = 0;
           full = false;
         },
@@ -79,9 +81,4 @@ export function workspaceOutputFiles(workspacePath: string): OutputFiles {
       };
     },
   };
-}
-
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
 }

@@ -1,13 +1,25 @@
 /**
- * One debounced, recursive file watcher on the workspace, shared by every
- * MCP session: `Deno.watchFs` events are collected for `debounceMs` and
- * delivered as one batch of changed paths.
+ * One change watcher on the workspace, shared by every MCP session. It polls:
+ * every `pollMs` a bounded walk (walk.ts: lstat only, entry, depth and time
+ * bounds) is compared with the previous one, and what changed is delivered
+ * as one batch.
+ *
+ * Why polling and not `Deno.watchFs`: the kernel controls the workspace, and
+ * Deno's watcher stops delivering events for good once a FIFO appears in the
+ * watched tree (measured with deno 2.9.6 on Linux); it also loses a root that
+ * is removed and created again. A walk opens nothing, so FIFOs, sockets,
+ * devices, unreadable directories, deep trees and 100k files cannot stop it;
+ * it starts from the root path on every round, so a replaced root is simply
+ * walked again. Its cost is bounded: the next round waits at least five
+ * times as long as the last walk took. See docs/RELIABILITY.md.
  *
  * @module
  */
 import type { Logger } from "../obs/log.ts";
+import { join } from "node:path";
+import { type WalkOptions, type WalkResult, walkWorkspace } from "./walk.ts";
 
-/** One debounced batch of changes. */
+/** One batch of changes. */
 export interface WorkspaceChange {
   /** Absolute paths (under the watched root) that changed. */
   paths: Set<string>;
@@ -17,21 +29,29 @@ export interface WorkspaceChange {
 
 /** Options of {@link watchWorkspace}. */
 export interface WatchOptions {
-  /** Quiet time before a batch is delivered, in ms. @default 200 */
-  debounceMs?: number;
-  /** Paths whose events are dropped (e.g. sidekernel's internal directory). */
-  ignore?: (path: string) => boolean;
+  /** Time between two walks, in ms (at least 5 × the last walk's duration). @default 1000 */
+  pollMs?: number;
+  /** Bounds of each walk, and directories not entered. */
+  walk?: WalkOptions;
   logger: Logger;
 }
 
 /** A running watcher. */
 export interface WorkspaceWatcher {
-  /** Stops watching; pending events are dropped. Idempotent. */
+  /** Stops watching; pending changes are dropped. Idempotent. */
   close(): void;
 }
 
+interface Snapshot {
+  /** Relative path → what identifies its current state. */
+  entries: Map<string, string>;
+  /** Directories whose entries were all seen. */
+  complete: Set<string>;
+}
+
 /**
- * Watches `root` recursively and calls `onChange` with debounced batches.
+ * Watches `root` recursively and calls `onChange` with the changes of each
+ * round that had any.
  *
  * @example
  * ```ts
@@ -44,63 +64,85 @@ export function watchWorkspace(
   onChange: (change: WorkspaceChange) => void,
   options: WatchOptions,
 ): WorkspaceWatcher {
-  const debounceMs = options.debounceMs ?? 200;
-  let pending: WorkspaceChange = { paths: new Set(), structural: false };
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pollMs = options.pollMs ?? 1000;
   let closed = false;
-  let fsWatcher: Deno.FsWatcher;
-  try {
-    fsWatcher = Deno.watchFs(root, { recursive: true });
-  } catch (error) {
-    options.logger.warn("workspace watch unavailable; no resource notifications", {
-      path: root,
-      error,
-    });
-    return { close() {} };
-  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let previous: Snapshot | undefined;
 
-  const flush = () => {
+  const round = async () => {
     timer = undefined;
-    const batch = pending;
-    pending = { paths: new Set(), structural: false };
-    if (closed || batch.paths.size === 0) return;
+    const started = Date.now();
     try {
-      onChange(batch);
+      const current = snapshotOf(await walkWorkspace(root, options.walk));
+      if (closed) return;
+      if (previous) {
+        const change = diff(root, previous, current);
+        if (change.paths.size > 0) {
+          try {
+            onChange(change);
+          } catch (error) {
+            options.logger.error("workspace change handler failed", { error });
+          }
+        }
+      }
+      previous = current;
     } catch (error) {
-      options.logger.error("workspace change handler failed", { error });
+      options.logger.warn("workspace walk failed; trying again", { path: root, error });
+    }
+    if (!closed) {
+      timer = setTimeout(round, Math.max(pollMs, 5 * (Date.now() - started)));
     }
   };
-
-  (async () => {
-    try {
-      for await (const event of fsWatcher) {
-        if (event.kind === "access") continue;
-        const paths = event.paths.filter((p) => !options.ignore?.(p));
-        if (paths.length === 0) continue;
-        for (const path of paths) pending.paths.add(path);
-        if (event.kind === "create" || event.kind === "remove" || event.kind === "rename") {
-          pending.structural = true;
-        }
-        // Any other kind ("modify", "any", "other") may also hide a new file on some platforms.
-        if (event.kind === "any" || event.kind === "other") pending.structural = true;
-        clearTimeout(timer);
-        timer = setTimeout(flush, debounceMs);
-      }
-    } catch (error) {
-      if (!closed) options.logger.warn("workspace watch stopped", { path: root, error });
-    }
-  })();
+  void round();
 
   return {
     close() {
-      if (closed) return;
       closed = true;
       clearTimeout(timer);
-      try {
-        fsWatcher.close();
-      } catch {
-        // already closed
-      }
     },
   };
+}
+
+function snapshotOf(walk: WalkResult): Snapshot {
+  const entries = new Map<string, string>();
+  for (const { relative, stats } of walk.entries) {
+    // A directory changes through its entries; its own mtime would only repeat them.
+    const type = stats.isDirectory()
+      ? "d"
+      : stats.isFile()
+      ? "f"
+      : stats.isSymbolicLink()
+      ? "l"
+      : "o";
+    entries.set(
+      relative,
+      type === "d"
+        ? `d:${stats.ino}`
+        : `${type}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`,
+    );
+  }
+  return { entries, complete: walk.complete };
+}
+
+/** Changes between two snapshots, judged only where both walks saw a directory whole. */
+function diff(root: string, before: Snapshot, after: Snapshot): WorkspaceChange {
+  const change: WorkspaceChange = { paths: new Set(), structural: false };
+  for (const [relative, state] of after.entries) {
+    const old = before.entries.get(relative);
+    if (old === state) continue;
+    if (old === undefined && !before.complete.has(parentOf(relative))) continue;
+    change.paths.add(join(root, relative));
+    if (old === undefined || old[0] !== state[0]) change.structural = true;
+  }
+  for (const relative of before.entries.keys()) {
+    if (after.entries.has(relative) || !after.complete.has(parentOf(relative))) continue;
+    change.paths.add(join(root, relative));
+    change.structural = true;
+  }
+  return change;
+}
+
+function parentOf(relative: string): string {
+  const slash = relative.lastIndexOf("/");
+  return slash < 0 ? "" : relative.slice(0, slash);
 }

@@ -1,0 +1,108 @@
+/**
+ * One bounded walk of the workspace tree, for resources/list and the change
+ * watcher. Nothing here opens a file: entries are described by `lstat`, so a
+ * FIFO, socket or device is only ever looked at. The walk stops at a number
+ * of entries, a depth and a time budget (a 10k-deep tree, 100k files), skips
+ * what it cannot read, never follows a symlink, and stays on the workspace's
+ * file system (like `find -xdev`): a directory swapped for a link to the
+ * sidecar's own file system is seen as another device and not entered.
+ *
+ * @module
+ */
+import type fs from "node:fs";
+import fsp from "node:fs/promises";
+import { join } from "node:path";
+import { sameFile } from "./identity.ts";
+
+/** Limits and filters of {@link walkWorkspace}. */
+export interface WalkOptions {
+  /** Entries looked at, at most. @default 20000 */
+  maxEntries?: number;
+  /** Directory levels below the root entered, at most. @default 32 */
+  maxDepth?: number;
+  /** Time the walk may take, in ms. @default 2000 */
+  budgetMs?: number;
+  /** Directories not entered (`relative` is `"a/b"`, `""` for the root). */
+  skipDirectory?: (relative: string, name: string) => boolean;
+}
+
+/** One entry found: its path below the root and its `lstat`. */
+export interface WalkEntry {
+  readonly relative: string;
+  readonly stats: fs.BigIntStats;
+}
+
+/** What one walk found. */
+export interface WalkResult {
+  /** Every entry that is not a directory (files, symlinks, FIFOs…), and directories. */
+  entries: WalkEntry[];
+  /** Directories whose entries were all looked at (`""` is the root). */
+  complete: Set<string>;
+  /** Why the walk stopped early, if it did. */
+  cut?: "entries" | "depth" | "time";
+}
+
+/**
+ * Walks `realRoot` breadth-first within the limits of `options`.
+ *
+ * @example
+ * ```ts
+ * const { entries, cut } = await walkWorkspace("/workspace", { maxEntries: 1000 });
+ * ```
+ */
+export async function walkWorkspace(
+  realRoot: string,
+  options: WalkOptions = {},
+): Promise<WalkResult> {
+  const maxEntries = options.maxEntries ?? 20_000;
+  const maxDepth = options.maxDepth ?? 32;
+  const deadline = Date.now() + (options.budgetMs ?? 2000);
+  const result: WalkResult = { entries: [], complete: new Set() };
+  const root = await fsp.lstat(realRoot, { bigint: true }).catch(() => undefined);
+  if (!root?.isDirectory()) {
+    result.complete.add(""); // gone, or replaced by a link: seen whole, and empty
+    return result;
+  }
+  const queue: { relative: string; stats: fs.BigIntStats; depth: number }[] = [
+    { relative: "", stats: root, depth: 0 },
+  ];
+  let looked = 0;
+  for (let next = 0; next < queue.length; next++) {
+    const dir = queue[next];
+    const path = dir.relative ? join(realRoot, dir.relative) : realRoot;
+    // Still the directory we found (not swapped for a link or another directory since)?
+    const now = await fsp.lstat(path, { bigint: true }).catch(() => undefined);
+    if (!now?.isDirectory() || !sameFile(now, dir.stats)) continue;
+    let names: string[];
+    try {
+      names = [];
+      for await (const entry of Deno.readDir(path)) names.push(entry.name);
+    } catch {
+      continue; // unreadable, removed, too long a path: skipped
+    }
+    for (const name of names) {
+      if (++looked > maxEntries) {
+        result.cut = "entries";
+        return result;
+      }
+      if (Date.now() > deadline) {
+        result.cut = "time";
+        return result;
+      }
+      const relative = dir.relative ? `${dir.relative}/${name}` : name;
+      const stats = await fsp.lstat(join(path, name), { bigint: true }).catch(() => undefined);
+      if (!stats) continue;
+      // Another device: a mount point, or a swap towards another file system.
+      if (stats.dev !== root.dev) continue;
+      result.entries.push({ relative, stats });
+      if (!stats.isDirectory() || options.skipDirectory?.(dir.relative, name)) continue;
+      if (dir.depth + 1 > maxDepth) {
+        result.cut ??= "depth";
+        continue;
+      }
+      queue.push({ relative, stats, depth: dir.depth + 1 });
+    }
+    result.complete.add(dir.relative);
+  }
+  return result;
+}
