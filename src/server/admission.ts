@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BodyReadError, readBody } from "./body.ts";
 import type { ExecutionGate, GateOptions } from "./gate.ts";
 import { refusalText } from "./gate.ts";
 
@@ -14,8 +15,9 @@ const EXECUTING_TOOLS = new Set(["python", "python_reset"]);
 export type Admission = { body: unknown } | { response: Response };
 
 /**
- * Reads and parses a JSON-RPC POST body (413 past `maxBytes`, 400 when not
- * JSON), then checks executing tool calls against the gate.
+ * Reads and parses a JSON-RPC POST body (413 as soon as it passes
+ * `maxBytes`, 408 when it does not arrive in time, 400 when not JSON), then
+ * checks executing tool calls against the gate.
  */
 export async function admit(
   request: Request,
@@ -24,16 +26,9 @@ export async function admit(
   limits: GateOptions,
   maxBytes: number,
 ): Promise<Admission> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return { response: tooLarge(maxBytes) };
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > maxBytes) return { response: tooLarge(maxBytes) };
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return { response: rpcError(400, -32700, "Parse error: the body is not JSON", null) };
-  }
+  const parsed = await readJson(request, maxBytes);
+  if ("response" in parsed) return parsed;
+  const { body } = parsed;
   if (Array.isArray(body) && body.length === 0) {
     return { response: rpcError(400, -32600, "Invalid Request: an empty batch", null) };
   }
@@ -58,6 +53,24 @@ export function rpcError(status: number, code: number, message: string, id: unkn
   });
 }
 
-function tooLarge(maxBytes: number): Response {
-  return rpcError(413, -32600, `request body over ${maxBytes} bytes`, null);
+/**
+ * Reads a JSON body within `maxBytes` (see body.ts), or the JSON-RPC error
+ * response to send instead.
+ */
+export async function readJson(request: Request, maxBytes: number): Promise<Admission> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(request, { maxBytes });
+  } catch (error) {
+    if (!(error instanceof BodyReadError)) throw error;
+    const response = rpcError(error.status, -32600, error.message, null);
+    // The rest of the body is not read: the connection cannot be reused.
+    response.headers.set("connection", "close");
+    return { response };
+  }
+  try {
+    return { body: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch {
+    return { response: rpcError(400, -32700, "Parse error: the body is not JSON", null) };
+  }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { quoteShort } from "../text/quote.ts";
 
 /** What {@link checkRequest} enforces. */
 export interface GuardOptions {
@@ -15,6 +16,30 @@ export interface GuardOptions {
   allowedOrigins?: readonly string[];
 }
 
+/** `host[:port]` of RFC 9110 §7.2: a reg-name, IPv4 or a bracketed IPv6 literal, digits for the port. */
+const HOST_HEADER =
+  /^(?:\[[0-9a-f:.]{2,45}(?:%25[0-9a-z._~-]+)?\]|[a-z0-9._~!$&'()*+,;=%-]{1,253})(?::[0-9]{1,5})?$/i;
+
+/**
+ * Refuses a request whose `Host` header is missing, empty, repeated or not
+ * `host[:port]` (`localhost:evil`, `[::1]evil.com`, 10 KB of text) with 400,
+ * on every path; the value is echoed quoted and cut.
+ *
+ * @returns a 400 response to send, or undefined when `Host` is well formed
+ */
+export function checkHost(request: Request): Response | undefined {
+  const host = request.headers.get("host");
+  if (host !== null && HOST_HEADER.test(host)) return undefined;
+  const found = host === null ? "no Host header" : `Host ${quoteShort(host)}`;
+  return new Response(
+    JSON.stringify({
+      error: "bad request",
+      message: `malformed Host header: wanted host[:port] (e.g. "127.0.0.1:8000"), got ${found}`,
+    }),
+    { status: 400, headers: { "content-type": "application/json", connection: "close" } },
+  );
+}
+
 /**
  * Checks one request.
  *
@@ -24,7 +49,10 @@ export function checkRequest(request: Request, options: GuardOptions): Response 
   if (options.allowedHosts) {
     const host = hostName(request.headers.get("host") ?? "");
     if (!options.allowedHosts.includes(host)) {
-      return json(403, `Host header "${host}" is not allowed; connect to 127.0.0.1 or localhost`);
+      return json(
+        403,
+        `Host header ${quoteShort(host)} is not allowed; connect to 127.0.0.1 or localhost`,
+      );
     }
   }
   const origin = request.headers.get("origin");
@@ -36,7 +64,7 @@ export function checkRequest(request: Request, options: GuardOptions): Response 
       name = origin;
     }
     if (!options.allowedOrigins.includes(name)) {
-      return json(403, `Origin "${origin}" is not allowed`);
+      return json(403, `Origin ${quoteShort(origin)} is not allowed`);
     }
   }
   if (options.authToken !== undefined) {

@@ -1,15 +1,20 @@
 /**
- * The HTTP front: routes of DESIGN.md "HTTP endpoints" on `Deno.serve`.
- * Every MCP path passes {@link checkRequest} first.
+ * The HTTP front: the routes of the README's "Any MCP client over HTTP" as
+ * one `Request → Response` handler on the listener of listen.ts (header,
+ * request and write timeouts, a connection cap). Every path passes
+ * {@link checkHost}; every MCP path passes {@link checkRequest} too.
  *
  * @module
  */
 import type { Readiness } from "../exec/executor.ts";
 import type { Logger } from "../obs/log.ts";
 import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
-import { admit, rpcError } from "./admission.ts";
+import { quoteShort } from "../text/quote.ts";
+import { admit, readJson, rpcError } from "./admission.ts";
 import type { ExecutionGate, GateOptions } from "./gate.ts";
-import { checkRequest, type GuardOptions } from "./guard.ts";
+import { checkHost, checkRequest, type GuardOptions } from "./guard.ts";
+import { listen, type ListenOptions } from "./listen.ts";
+import type { IoHealth } from "./liveness.ts";
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import { type ServerKind, SessionRegistry } from "./sessions.ts";
 import { SseServerTransport } from "./sse.ts";
@@ -36,6 +41,10 @@ export interface HttpOptions {
   sessionIdleMs: number;
   /** Largest request body. @default 4 MiB */
   maxBodyBytes?: number;
+  /** What `/healthz` checks besides answering at all (the file-I/O pool). */
+  liveness?: () => Promise<IoHealth>;
+  /** Connection limits and timeouts of the listener (defaults in listen.ts). */
+  connections?: Omit<ListenOptions, "hostname" | "port" | "onError">;
 }
 
 /** A running HTTP front. */
@@ -110,7 +119,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
         return rpcError(
           404,
           -32001,
-          `session "${id}" not found; start a new one with initialize`,
+          `session ${quoteShort(id)} not found; start a new one with initialize`,
           null,
         );
       }
@@ -127,6 +136,8 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     }
     const refused = noNewSession();
     if (refused) return refused;
+    const parsed = await readJson(request, maxBody);
+    if ("response" in parsed) return parsed.response;
     const server = options.createServer(kind);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
@@ -140,7 +151,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       if (transport.sessionId) sessions.remove(transport.sessionId);
     };
     await server.connect(transport);
-    const response = await transport.handleRequest(request);
+    const response = await transport.handleRequest(request, { parsedBody: parsed.body });
     if (!transport.sessionId) {
       // Not an initialize request: nothing to keep.
       await server.close();
@@ -171,10 +182,10 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     const session = sessions.get(id);
     if (!session || !(session.transport instanceof SseServerTransport)) {
       return new Response(
-        `SSE session "${id}" not found; open ${url.pathname.replace(/messages$/, "sse")} first`,
-        {
-          status: 404,
-        },
+        `SSE session ${quoteShort(id)} not found; open ${
+          url.pathname.replace(/messages$/, "sse")
+        } first`,
+        { status: 404 },
       );
     }
     const admitted = await admit(request, id, gate, options.limits, maxBody);
@@ -184,7 +195,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
 
   async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const response = await dispatch(request, url);
+    const response = checkHost(request) ?? await dispatch(request, url);
     metrics.httpRequests.inc({
       path: httpPathLabel(url.pathname),
       status: statusLabel(response.status),
@@ -194,7 +205,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
 
   async function dispatch(request: Request, url: URL): Promise<Response> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
-    if (path === "/healthz") return new Response("ok\n");
+    if (path === "/healthz") return await healthz();
     if (path === "/metrics") {
       return new Response(metrics.render(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
     }
@@ -223,6 +234,13 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     return await ssePost(request, url);
   }
 
+  async function healthz(): Promise<Response> {
+    const io = await options.liveness?.();
+    if (!io || io.ok) return new Response("ok\n");
+    log.error("liveness check failed", { reason: io.message });
+    return new Response(`not live: ${io.message}\n`, { status: 503 });
+  }
+
   async function ready(): Promise<Response> {
     const checks = await options.readiness();
     const ok = Object.values(checks).every((c) => c.ok);
@@ -232,39 +250,29 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     });
   }
 
-  return new Promise((resolve, reject) => {
-    let server: Deno.HttpServer;
+  return listen(async (request) => {
     try {
-      server = Deno.serve({
-        hostname: options.hostname,
-        port: options.port,
-        onListen: ({ port }) => {
-          resolve({
-            port,
-            shutdown: async () => {
-              // Let answers in flight reach their clients, then close the sessions:
-              // open SSE streams would keep shutdown() waiting.
-              await answersWritten(3000);
-              await sessions.closeAll();
-              let timer: ReturnType<typeof setTimeout> | undefined;
-              await Promise.race([
-                server.shutdown(),
-                new Promise((resolve) => timer = setTimeout(resolve, 3000)),
-              ]);
-              clearTimeout(timer);
-            },
-          });
-        },
-        onError: (error) => {
-          // No stack traces in responses: log them, answer plainly.
-          log.error("request failed", { error });
-          return new Response("internal error\n", { status: 500 });
-        },
-      }, route);
+      return await route(request);
     } catch (error) {
-      reject(error);
+      // No stack traces in responses: log them, answer plainly.
+      log.error("request failed", { error });
+      return new Response("internal error\n", { status: 500 });
     }
-  });
+  }, {
+    ...options.connections,
+    hostname: options.hostname,
+    port: options.port,
+    onError: (error) => log.error("HTTP connection failed", { error }),
+  }).then((listener) => ({
+    port: listener.port,
+    shutdown: async () => {
+      // Let answers in flight reach their clients, then close the sessions:
+      // open SSE streams would keep the listener open.
+      await answersWritten(3000);
+      await sessions.closeAll();
+      await listener.close(3000);
+    },
+  }));
 }
 
 /**

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BodyReadError, readBody } from "./body.ts";
 import { JSONRPCMessageSchema } from "./sdk.ts";
 import type { JSONRPCMessage, RequestInfo, Transport } from "./sdk.ts";
 
@@ -24,6 +25,8 @@ export interface SseOptions {
 }
 
 const encoder = new TextEncoder();
+/** Bytes queued for a client that does not read, before its stream is closed. */
+const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
 /** One SSE connection = one MCP session. */
 export class SseServerTransport implements Transport {
@@ -46,7 +49,7 @@ export class SseServerTransport implements Transport {
         this.#controller = controller;
       },
       cancel: () => this.close(),
-    });
+    }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
     this.response = new Response(stream, {
       headers: {
         "content-type": "text/event-stream",
@@ -90,17 +93,16 @@ export class SseServerTransport implements Transport {
   async handlePost(request: Request, parsedBody?: unknown): Promise<Response> {
     const requestInfo = { headers: Object.fromEntries(request.headers) };
     if (parsedBody !== undefined) return this.#accept(parsedBody, requestInfo);
-    const length = Number(request.headers.get("content-length") ?? "0");
-    if (length > this.#options.maxBodyBytes) {
-      return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBody(request, { maxBytes: this.#options.maxBodyBytes });
+    } catch (error) {
+      if (error instanceof BodyReadError) return plain(error.status, error.message);
+      throw error;
     }
     let body: unknown;
     try {
-      const text = await request.text();
-      if (text.length > this.#options.maxBodyBytes) {
-        return plain(413, `request body over ${this.#options.maxBodyBytes} bytes`);
-      }
-      body = JSON.parse(text);
+      body = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       return plain(400, "the body is not JSON: send one JSON-RPC message");
     }
@@ -121,6 +123,12 @@ export class SseServerTransport implements Transport {
     try {
       this.#controller?.enqueue(encoder.encode(text));
     } catch {
+      void this.close();
+      return;
+    }
+    // A client that stopped reading must not make the server queue without end.
+    if ((this.#controller?.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
+      this.onerror?.(new Error(`the SSE client read nothing of ${MAX_UNREAD_BYTES} bytes`));
       void this.close();
     }
   }
