@@ -1,33 +1,186 @@
 /**
- * First cut of the injection of one pod spec (replaced by detection next).
+ * The steps of one injection, in order: annotations → opt-out / already done →
+ * find Jupyter → read its address and token → pick a port → share its files →
+ * credentials → add the sidecar. Every refusal happens before the first change,
+ * so a skipped pod is never half-written.
  *
  * @module
  */
+import { applyAnnotations, PREFIX, STATUS_ANNOTATION } from "./annotations.ts";
 import type { InjectPodResult, WorkloadKind } from "./core.ts";
+import { arrangeCredentials } from "./credentials.ts";
+import { findJupyter } from "./detect.ts";
 import type { InjectOptions } from "./flags.ts";
-import type { Json, JsonObject } from "./json_patch.ts";
+import type { JsonObject } from "./json_patch.ts";
+import { describeToken, readJupyterSettings, type TokenSource } from "./jupyter_settings.ts";
+import { allContainers, arrayAt, type Obj, obj, objectAt, objs, str } from "./shape.ts";
+import { shareWorkspace } from "./share.ts";
+import { SIDECAR_NAME, sidecarContainer, sidecarVolumes } from "./sidecar.ts";
 
-/** Adds the sidecar to `pod` (already a private copy). */
+/** The first port tried for the sidecar. */
+export const FIRST_PORT = 8000;
+
+/** Adds the sidecar to `pod` (already a private copy with an object `spec`). */
 export function injectPodSpec(
   pod: JsonObject,
-  options: InjectOptions,
-  _target: WorkloadKind,
+  flagOptions: InjectOptions,
+  target: WorkloadKind,
 ): InjectPodResult {
-  const spec = pod.spec as JsonObject;
-  const containers = Array.isArray(spec.containers) ? spec.containers : [];
-  if (containers.some((c) => (c as JsonObject)?.name === "sidekernel")) {
-    return { kind: "unchanged", reason: "already-injected", message: "", notes: [] };
+  const spec = pod.spec as Obj;
+  const skip = (reason: Extract<InjectPodResult, { kind: "skipped" }>["reason"], m: string) => ({
+    kind: "skipped" as const,
+    reason,
+    message: m,
+    notes: [],
+  });
+  const annotated = applyAnnotations(pod.metadata, flagOptions);
+  if (annotated.kind === "bad") return skip("bad-annotation", annotated.message);
+  const { options, optOut } = annotated;
+  if (optOut) {
+    return {
+      kind: "unchanged",
+      reason: "opted-out",
+      message: `annotation ${PREFIX}inject is "false"`,
+      notes: [],
+    };
   }
-  const port = options.port ?? 8000;
-  const sidecar: Json = {
-    name: "sidekernel",
+  const present = allContainers(spec).find((c) => c.name === SIDECAR_NAME);
+  if (present) {
+    const image = str(present.image) ?? "";
+    const status = str(obj(obj(pod.metadata)?.annotations)?.[STATUS_ANNOTATION]);
+    if (status === "injected" || /(^|\/)sidekernel(:|@|$)/.test(image)) {
+      return {
+        kind: "unchanged",
+        reason: "already-injected",
+        message: `the pod already has the sidekernel sidecar`,
+        notes: [],
+      };
+    }
+    return skip(
+      "foreign-sidecar",
+      `the pod already has a container named "${SIDECAR_NAME}" (image "${image}") that ` +
+        `sidekernel did not add: rename it, or annotate the pod ${PREFIX}inject: "false"`,
+    );
+  }
+  const owners = objs(obj(pod.metadata)?.ownerReferences).map((o) => str(o.kind));
+  const jobLike = target === "Job" || target === "CronJob" || owners.includes("Job");
+  const native = options.sidecarMode === "native";
+  if (!native && jobLike && !options.force) {
+    return skip(
+      "mode-refused",
+      `sidecar mode "container" in a ${target === "Pod" ? "Job's pod" : target}: a regular ` +
+        `sidecar container never exits, so the Job would never complete; use the native ` +
+        `sidecar (the default, Kubernetes >= 1.29), or add --force to do it anyway`,
+    );
+  }
+  const namedBy = flagOptions.jupyterContainer === options.jupyterContainer
+    ? "--jupyter-container"
+    : `annotation ${PREFIX}jupyter-container`;
+  const found = findJupyter(spec, options.jupyterContainer, namedBy, SIDECAR_NAME);
+  if (found.kind === "none") return skip("no-jupyter", found.message);
+  if (found.kind === "several") return skip("several-candidates", found.message);
+  if (found.kind === "unknown-container") return skip("unknown-container", found.message);
+
+  const settings = readJupyterSettings(found.container);
+  const token: TokenSource = options.jupyterTokenSecret === "none"
+    ? { kind: "none", from: "jupyter-token-secret" }
+    : options.jupyterTokenSecret
+    ? { kind: "secret", ...options.jupyterTokenSecret, optional: false, from: "given" }
+    : settings.token;
+  if (token.kind === "unknown") {
+    return skip(
+      "no-token",
+      `container "${found.name}" sets no Jupyter token (no JUPYTER_TOKEN env, no ` +
+        `--ServerApp.token), so Jupyter makes a random one the sidecar cannot know: give ` +
+        `Jupyter JUPYTER_TOKEN from a Secret, or annotate the pod ` +
+        `${PREFIX}jupyter-token-secret: NAME/KEY (or "none" if it runs without a token)`,
+    );
+  }
+  const used = usedPorts(spec, settings.port);
+  let port = options.port;
+  if (port !== undefined && used.has(port)) {
+    return skip(
+      "port-clash",
+      `port ${port} for the sidecar is already used in the pod (ports in use: ${
+        [...used].sort((a, b) => a - b).join(", ")
+      }): choose another with --sidecar-port or ${PREFIX}sidecar-port`,
+    );
+  }
+  if (port === undefined) { for (port = FIRST_PORT; used.has(port); port++); }
+  const jupyterUrl = options.jupyterUrl ??
+    `${settings.scheme}://127.0.0.1:${settings.port}${settings.baseUrl}`;
+
+  // From here on the copy is changed; nothing below refuses.
+  const notes = [
+    `Jupyter container "${found.name}" (${found.signals.join(", ")}): ${
+      options.jupyterUrl ? `URL ${jupyterUrl} as given` : settings.sources.join(", ")
+    }`,
+  ];
+  const workspace = shareWorkspace(spec, found, options.workspacePath ?? settings.rootDir);
+  const credentials = arrangeCredentials(spec, found, options);
+  const plan = {
     image: options.image,
-    restartPolicy: "Always",
-    args: ["serve", "--host", "0.0.0.0", "--port", String(port)],
-    ports: [{ name: "mcp", containerPort: port, protocol: "TCP" }],
+    port,
+    jupyterUrl,
+    token,
+    workspacePath: workspace.path,
+    workspaceMounts: workspace.mounts,
+    namespaces: options.namespaces,
+    native,
+    uid: workspace.uid,
+    gid: workspace.gid,
+    authSecret: options.authSecret,
   };
-  const init = Array.isArray(spec.initContainers) ? spec.initContainers : [];
-  spec.initContainers = [...init, sidecar];
-  const account = (spec.serviceAccountName as string | undefined) ?? "default";
-  return { kind: "injected", pod, notes: ["added the sidecar"], serviceAccount: account };
+  arrayAt(spec, "volumes").push(...sidecarVolumes(plan));
+  const sidecar = sidecarContainer(plan);
+  if (native) {
+    const init = arrayAt(spec, "initContainers");
+    init.splice(found.list === "initContainers" ? found.index + 1 : init.length, 0, sidecar);
+  } else arrayAt(spec, "containers").push(sidecar);
+  objectAt(objectAt(pod, "metadata"), "annotations")[STATUS_ANNOTATION] = "injected";
+
+  notes.push(
+    native
+      ? `added the sidecar "${SIDECAR_NAME}" as a native sidecar (an init container with ` +
+        `restartPolicy: Always; needs Kubernetes >= 1.29, else --sidecar-mode container)`
+      : `added the sidecar "${SIDECAR_NAME}" as a regular container`,
+    `the sidecar serves MCP on port ${port}${
+      options.port === undefined ? " (the first port no container uses)" : ""
+    } and reaches Jupyter at ${jupyterUrl}, workspace ${workspace.path}`,
+    ...workspace.notes,
+    tokenNote(token),
+    `the sidecar needs Secret "${options.authSecret}" with key "token" (the bearer token ` +
+      `MCP clients send)`,
+    ...credentials.notes,
+    `the sidecar mounts its own token of ServiceAccount "${credentials.account}" and acts ` +
+      `with all of that account's rights: bind it only the Role sidekernel needs`,
+  );
+  return { kind: "injected", pod, notes, serviceAccount: credentials.account };
+}
+
+function tokenNote(token: TokenSource): string {
+  switch (token.kind) {
+    case "secret":
+    case "configMap":
+      return `the sidecar reads Jupyter's token ${describeToken(token)}, mounted as a file`;
+    case "literal":
+      return `warning: Jupyter's token is ${describeToken(token)} in the pod; copied into the ` +
+        `sidecar's env SIDEKERNEL_JUPYTER_TOKEN: keep it in a Secret instead and annotate ` +
+        `${PREFIX}jupyter-token-secret: NAME/KEY`;
+    default:
+      return `Jupyter runs without a token (${describeToken(token)}): the sidecar sends none`;
+  }
+}
+
+/** Ports any container declares (container and host ports), plus Jupyter's own. */
+function usedPorts(spec: Obj, jupyterPort: number): Set<number> {
+  const used = new Set<number>([jupyterPort]);
+  for (const c of allContainers(spec)) {
+    for (const p of objs(c.ports)) {
+      for (const k of ["containerPort", "hostPort"]) {
+        if (typeof p[k] === "number") used.add(p[k] as number);
+      }
+    }
+  }
+  return used;
 }
