@@ -12,6 +12,7 @@ import { DOCTOR_HELP } from "./src/doctor/help.ts";
 import { runDoctor } from "./src/doctor/run.ts";
 import { type CommandIO, runInject } from "./src/inject/run.ts";
 import { launch } from "./src/server/launch.ts";
+import { runWebhook } from "./src/webhook/run.ts";
 import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
@@ -60,6 +61,7 @@ async function main(args: string[]): Promise<number> {
     stderr: err,
   };
   if (command === "inject") return await runInject(commandArgs, io);
+  if (command === "webhook") return await runWebhook(commandArgs, io, Deno.cwd());
   if (command === "doctor") {
     if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
       out(DOCTOR_HELP);
@@ -70,7 +72,7 @@ async function main(args: string[]): Promise<number> {
   if (command !== "serve") {
     throw new UsageError(
       "",
-      `unknown command "${command}"; commands: serve, inject, doctor, version`,
+      `unknown command "${command}"; commands: serve, inject, webhook, doctor, version`,
     );
   }
   if (commandArgs.includes("--help") || commandArgs.includes("-h")) {

@@ -50,7 +50,10 @@ const usageCases: [string[], RegExp][] = [
   [["--host", "0.0.0.0"], /--host "0.0.0.0" is not a loopback address.*--auth-token-file/],
   [["--auth-token-file", "/nonexistent/token"], /--auth-token-file "\/nonexistent\/token"/],
   [["--executor", "jupyter"], /--executor jupyter needs --jupyter-url/],
-  [["frobnicate"], /unknown command "frobnicate"; commands: serve, inject, doctor, version/],
+  [
+    ["frobnicate"],
+    /unknown command "frobnicate"; commands: serve, inject, webhook, doctor, version/,
+  ],
 ];
 for (const [args, message] of usageCases) {
   Deno.test(`sidekernel ${args.join(" ")} exits 2 and says why`, async () => {

@@ -20,6 +20,7 @@ served over MCP to an AI agent, from a sidecar in its pod.
 Usage:
   sidekernel [serve] [flags]     serve MCP (the default command)
   sidekernel inject -f FILE|-    add the sidecar to Pod/Deployment/StatefulSet/Job… YAML
+  sidekernel webhook [flags]     add it to pods as they are created (admission webhook)
   sidekernel doctor [flags]      check workspace, python/Jupyter and Kubernetes rights
   sidekernel version             print the version
   sidekernel <command> --help    help of a command
