@@ -133,16 +133,20 @@ function maskUrl(word: string): string {
       out = out.slice(0, hostStart + colon + 1) + maskValue(pass) + out.slice(hostStart + at);
     }
   }
-  const q = out.indexOf("?");
-  if (q === -1) return out;
-  const params = out.slice(q + 1).split("&").map((p) => {
+  return maskQuery(out);
+}
+
+/** Masks secret-looking parameters of a query (`?a=1&access_token=x`, or `a=1&b=2`). */
+function maskQuery(word: string): string {
+  const q = word.indexOf("?");
+  const params = word.slice(q + 1).split("&").map((p) => {
     const eq = p.indexOf("=");
     if (eq === -1) return p;
     const key = decodeSafe(p.slice(0, eq));
     const secret = isSecretKey(key) || /^(x-amz-credential|x-goog-credential|code|key)$/i.test(key);
     return secret ? p.slice(0, eq + 1) + maskValue(p.slice(eq + 1)) : p;
   });
-  return out.slice(0, q + 1) + params.join("&");
+  return word.slice(0, q + 1) + params.join("&");
 }
 
 function decodeSafe(s: string): string {
@@ -228,6 +232,13 @@ export function maskCredentials(text: string): string {
       const masked = maskUrl(word);
       if (masked !== word) replace(start, end, masked);
       continue;
+    }
+    if ((word.includes("?") || word.includes("&")) && word.includes("=")) {
+      const masked = maskQuery(word);
+      if (masked !== word) {
+        replace(start, end, masked);
+        continue;
+      }
     }
     const sep = firstSeparator(word);
     if (sep === -1) {
