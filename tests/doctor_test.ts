@@ -136,7 +136,7 @@ Deno.test("doctor checks Jupyter: reachable, token valid, a kernel runs 1+1 and 
       assert.equal(bad.status("jupyter server"), "ok");
       assert.match(
         bad.text,
-        /FAIL +jupyter token +GET \/api\/kernels answered 403: the server refused/,
+        /FAIL +jupyter token +GET \/api\/kernelspecs answered 403: the server refused/,
       );
       assert.match(bad.text, /fix: pass the server's token: --jupyter-token-file FILE/);
       assert.equal(bad.status("jupyter kernel"), undefined, "no kernel is tried without a token");

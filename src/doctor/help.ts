@@ -13,7 +13,7 @@ table with a fix under every row that is not ok:
   workspace          exists and is writable
   python             (subprocess executor) --python runs print(1+1)
   jupyter server     (jupyter executor) GET /api answers
-  jupyter token      GET /api/kernels is accepted
+  jupyter token      GET /api/kernelspecs is accepted
   jupyter kernel     a kernel starts, runs 1+1, and is deleted
   kubernetes config  a kubeconfig or in-cluster service account exists
   kubernetes api     the API server answers with these credentials

@@ -166,14 +166,22 @@ export class KernelConnection {
   /**
    * Asks for `kernel_info` once a second until the kernel answers: a request
    * sent while Jupyter restarts the process can be lost, so one is not enough.
+   * After each unanswered request the kernel's existence is checked: a kernel
+   * deleted or culled meanwhile (the server does not always close its
+   * WebSocket then) is reported as `gone` at once instead of at the deadline.
    *
    * @param timeoutMs How long to keep asking.
-   * @returns True when the kernel answered in time.
+   * @returns True when the kernel answered in time; false when it did not or is gone.
    */
   async waitUntilAnswering(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !this.#lost) {
       if (await this.kernelInfo(1000)) return true;
+      try {
+        await this.#options.rest.getKernel(this.kernelId);
+      } catch (err) {
+        if (err instanceof KernelNotFoundError) this.#lose({ kind: "gone", error: err }, true);
+      }
     }
     return false;
   }

@@ -165,13 +165,20 @@ export class JupyterRestClient {
 
   /**
    * `DELETE /api/kernels/{id}`; a kernel that is already gone counts as deleted.
+   * A 5xx is retried twice, a second apart: the classic Notebook 6.4 answers 500
+   * to a DELETE that comes while it restarts a kernel that died.
    * @throws {JupyterUnreachableError} @throws {JupyterHttpError}
    */
   async deleteKernel(kernelId: string): Promise<void> {
-    try {
-      await this.#json("DELETE", kernelPath(kernelId), undefined, kernelId);
-    } catch (err) {
-      if (!(err instanceof KernelNotFoundError)) throw err;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#json("DELETE", kernelPath(kernelId), undefined, kernelId);
+        return;
+      } catch (err) {
+        if (err instanceof KernelNotFoundError) return;
+        if (!(err instanceof JupyterHttpError && err.status >= 500 && attempt < 3)) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
 
