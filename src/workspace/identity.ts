@@ -207,7 +207,8 @@ export async function lstatOrChanged(path: string, shown: string): Promise<fs.Bi
   }
 }
 
-function lstatOrChangedSync(path: string, shown: string): fs.BigIntStats {
+/** {@link lstatOrChanged}, synchronously. */
+export function lstatOrChangedSync(path: string, shown: string): fs.BigIntStats {
   try {
     return fs.lstatSync(path, { bigint: true });
   } catch (error) {

@@ -7,18 +7,16 @@
  * @module
  */
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import { join } from "node:path";
 import {
   componentsBelow,
   errorCode,
   kindOf,
-  lstatOrChanged,
+  lstatOrChangedSync,
   NotRegularFileError,
   PathChangedError,
   READ_FLAGS,
-  sameFile,
-  verifyOpened,
+  verifyOpenedSync,
 } from "./identity.ts";
 
 /** A file too large to return as a resource. */
@@ -58,19 +56,24 @@ export async function readContainedFile(
 ): Promise<Uint8Array> {
   const shown = componentsBelow(realRoot, realPath).join("/") || ".";
   // Judge by lstat first: a special file is refused without even being opened.
-  const before = await lstatOrChanged(realPath, shown);
+  const before = lstatOrChangedSync(realPath, shown);
   if (before.isSymbolicLink()) throw new PathChangedError(shown, "symlink");
   if (!before.isFile()) throw new NotRegularFileError(shown, kindOf(before));
-  const handle = await openNoFollow(realPath, shown, 0);
+  // Open, fstat and check synchronously, back to back: a swap has microseconds, not an
+  // event-loop turn, to come and go unseen.
+  const fd = openNoFollowSync(realPath, shown, 0);
   try {
-    const opened = await handle.stat({ bigint: true });
+    const opened = fs.fstatSync(fd, { bigint: true });
     if (!opened.isFile()) throw new NotRegularFileError(shown, kindOf(opened));
-    await verifyOpened(realRoot, realPath, opened);
+    verifyOpenedSync(realRoot, realPath, opened);
     const size = Number(opened.size);
     if (size > maxBytes) throw new ResourceTooLargeError(shown, size, maxBytes);
-    return await readCapped(handle, shown, size, maxBytes);
+    const bytes = await readCapped(fd, shown, size, maxBytes);
+    // Once more after the read: a swap must now be timed twice to go unseen.
+    verifyOpenedSync(realRoot, realPath, opened);
+    return bytes;
   } finally {
-    await handle.close().catch(() => {});
+    fs.closeSync(fd);
   }
 }
 
@@ -97,45 +100,43 @@ export interface DirectoryContents {
  *
  * @throws {NotRegularFileError | PathChangedError}
  */
-export async function listContainedDirectory(
+export function listContainedDirectory(
   realRoot: string,
   realPath: string,
   maxEntries: number,
-): Promise<DirectoryContents> {
+): DirectoryContents {
   const shown = componentsBelow(realRoot, realPath).join("/") || ".";
-  const handle = await openNoFollow(realPath, shown, fs.constants.O_DIRECTORY);
+  const fd = openNoFollowSync(realPath, shown, fs.constants.O_DIRECTORY);
   try {
-    const opened = await handle.stat({ bigint: true });
+    const opened = fs.fstatSync(fd, { bigint: true });
     if (!opened.isDirectory()) throw new NotRegularFileError(shown, kindOf(opened));
-    await verifyOpened(realRoot, realPath, opened);
-    const names: string[] = [];
-    let more = 0;
-    for await (const entry of Deno.readDir(realPath)) {
-      if (names.length < maxEntries) names.push(entry.name);
-      else more++;
-    }
+    verifyOpenedSync(realRoot, realPath, opened);
+    const all = fs.readdirSync(realPath);
+    const names = all.slice(0, maxEntries);
+    const more = all.length - names.length;
     const entries: DirectoryEntry[] = [];
     for (const name of names) {
-      const stats = await fsp.lstat(join(realPath, name), { bigint: true }).catch(() => undefined);
-      if (!stats) continue; // gone since the listing (or never ours): not shown
+      let stats: fs.BigIntStats;
+      try {
+        stats = fs.lstatSync(join(realPath, name), { bigint: true });
+      } catch {
+        continue; // gone since the listing (or never ours): not shown
+      }
       if (!stats.isDirectory() && stats.dev !== opened.dev) {
         throw new PathChangedError(shown, "replaced");
       }
       entries.push({ name, stats });
     }
-    const after = await lstatOrChanged(realPath, shown);
-    if (after.isSymbolicLink() || !sameFile(after, opened)) {
-      throw new PathChangedError(shown, "replaced");
-    }
+    verifyOpenedSync(realRoot, realPath, opened);
     return { entries, more };
   } finally {
-    await handle.close().catch(() => {});
+    fs.closeSync(fd);
   }
 }
 
-async function openNoFollow(path: string, shown: string, extra: number) {
+function openNoFollowSync(path: string, shown: string, extra: number): number {
   try {
-    return await fsp.open(path, READ_FLAGS | extra);
+    return fs.openSync(path, READ_FLAGS | extra);
   } catch (error) {
     const code = errorCode(error);
     if (code === "ELOOP") throw new PathChangedError(shown, "symlink");
@@ -147,7 +148,7 @@ async function openNoFollow(path: string, shown: string, extra: number) {
 }
 
 async function readCapped(
-  handle: fsp.FileHandle,
+  fd: number,
   shown: string,
   size: number,
   maxBytes: number,
@@ -163,12 +164,22 @@ async function readCapped(
       bigger.set(buffer);
       buffer = bigger;
     }
-    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    const bytesRead = await readAt(fd, buffer, filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
   if (filled > maxBytes) throw new ResourceTooLargeError(shown, maxBytes + 1, maxBytes, true);
   return buffer.subarray(0, filled);
+}
+
+/** One `pread` into `buffer` from `offset` on, off the event loop. */
+function readAt(fd: number, buffer: Uint8Array, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buffer, offset, buffer.length - offset, offset, (error, bytesRead) => {
+      if (error) reject(error);
+      else resolve(bytesRead);
+    });
+  });
 }
 
 /** `1536` → `"1.5 KiB"`. */

@@ -142,7 +142,7 @@ export async function readWorkspaceEntry(
   const relative = workspace.relativeOf(realPath);
   const info = await fsp.lstat(realPath, { bigint: true });
   if (info.isDirectory()) {
-    return { uri, mimeType: "text/plain", text: await directoryListing(workspace, realPath) };
+    return { uri, mimeType: "text/plain", text: directoryListing(workspace, realPath) };
   }
   const limit = options.maxBytes ?? 10 * 1024 * 1024;
   const bytes = await readContainedFile(workspace.realRoot, realPath, limit);
@@ -162,9 +162,9 @@ const TYPE_LETTERS: Record<string, string> = {
   "block device": "b",
 };
 
-async function directoryListing(workspace: Workspace, realPath: string): Promise<string> {
+function directoryListing(workspace: Workspace, realPath: string): string {
   const relative = workspace.relativeOf(realPath);
-  const { entries, more } = await listContainedDirectory(
+  const { entries, more } = listContainedDirectory(
     workspace.realRoot,
     realPath,
     MAX_DIRECTORY_ENTRIES + 1,

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import type fs from "node:fs";
-import fsp from "node:fs/promises";
+import fs from "node:fs";
 import { join } from "node:path";
 import { sameFile } from "./identity.ts";
 
@@ -58,7 +57,7 @@ export async function walkWorkspace(
   const maxDepth = options.maxDepth ?? 32;
   const deadline = Date.now() + (options.budgetMs ?? 2000);
   const result: WalkResult = { entries: [], complete: new Set() };
-  const root = await fsp.lstat(realRoot, { bigint: true }).catch(() => undefined);
+  const root = lstatOrUndefined(realRoot);
   if (!root?.isDirectory()) {
     result.complete.add(""); // gone, or replaced by a link: seen whole, and empty
     return result;
@@ -70,27 +69,21 @@ export async function walkWorkspace(
   for (let next = 0; next < queue.length; next++) {
     const dir = queue[next];
     const path = dir.relative ? join(realRoot, dir.relative) : realRoot;
-    // Still the directory we found (not swapped for a link or another directory since)?
-    const now = await fsp.lstat(path, { bigint: true }).catch(() => undefined);
-    if (!now?.isDirectory() || !sameFile(now, dir.stats)) continue;
-    let names: string[];
-    try {
-      names = [];
-      for await (const entry of Deno.readDir(path)) names.push(entry.name);
-    } catch {
-      continue; // unreadable, removed, too long a path: skipped
-    }
+    if (next > 0) await yieldToEventLoop(); // one directory at a time, others served between
+    // Synchronous from here to the end of this directory: a swap has microseconds to hide.
+    const names = readDirectory(path, dir.stats);
+    if (!names) continue;
     for (const name of names) {
       if (++looked > maxEntries) {
         result.cut = "entries";
         return result;
       }
-      if (Date.now() > deadline) {
+      if (Date.now() >= deadline) {
         result.cut = "time";
         return result;
       }
       const relative = dir.relative ? `${dir.relative}/${name}` : name;
-      const stats = await fsp.lstat(join(path, name), { bigint: true }).catch(() => undefined);
+      const stats = lstatOrUndefined(join(path, name));
       if (!stats) continue;
       // Another device: a mount point, or a swap towards another file system.
       if (stats.dev !== root.dev) continue;
@@ -105,4 +98,27 @@ export async function walkWorkspace(
     result.complete.add(dir.relative);
   }
   return result;
+}
+
+/** The names in `path` if it is still the directory `expected` (not swapped for a link). */
+function readDirectory(path: string, expected: fs.BigIntStats): string[] | undefined {
+  const now = lstatOrUndefined(path);
+  if (!now?.isDirectory() || !sameFile(now, expected)) return undefined;
+  try {
+    return fs.readdirSync(path);
+  } catch {
+    return undefined; // unreadable, removed, too long a path: skipped
+  }
+}
+
+function lstatOrUndefined(path: string): fs.BigIntStats | undefined {
+  try {
+    return fs.lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -38,6 +38,8 @@ export interface WatchOptions {
 
 /** A running watcher. */
 export interface WorkspaceWatcher {
+  /** Settles once the first walk is done: changes after it are reported. */
+  readonly ready: Promise<void>;
   /** Stops watching; pending changes are dropped. Idempotent. */
   close(): void;
 }
@@ -68,6 +70,7 @@ export function watchWorkspace(
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let previous: Snapshot | undefined;
+  const first = Promise.withResolvers<void>();
 
   const round = async () => {
     timer = undefined;
@@ -89,6 +92,7 @@ export function watchWorkspace(
     } catch (error) {
       options.logger.warn("workspace walk failed; trying again", { path: root, error });
     }
+    first.resolve();
     if (!closed) {
       timer = setTimeout(round, Math.max(pollMs, 5 * (Date.now() - started)));
     }
@@ -96,8 +100,10 @@ export function watchWorkspace(
   void round();
 
   return {
+    ready: first.promise,
     close() {
       closed = true;
+      first.resolve();
       clearTimeout(timer);
     },
   };

@@ -20,6 +20,7 @@ import {
   kindOf,
   NotRegularFileError,
   PathChangedError,
+  sameFile,
   verifyOpenedSync,
 } from "./identity.ts";
 
@@ -88,12 +89,13 @@ export function createContainedFileSync(root: string, relativePath: string): Con
     if (errorCode(error) === "ELOOP") throw new PathChangedError(relativePath, "symlink");
     throw error;
   }
+  const opened = fs.fstatSync(fd, { bigint: true });
   try {
-    const opened = fs.fstatSync(fd, { bigint: true });
     if (!opened.isFile()) throw new NotRegularFileError(relativePath, kindOf(opened));
     verifyOpenedSync(root, path, opened);
   } catch (error) {
     fs.closeSync(fd);
+    removeIfOurs(path, opened);
     throw error;
   }
   let position = 0;
@@ -118,6 +120,19 @@ export function createContainedFileSync(root: string, relativePath: string): Con
       fs.closeSync(fd);
     },
   };
+}
+
+/**
+ * A parent swapped during the create can make the new (empty) file land
+ * elsewhere: remove it where the path now leads, if that is still the file
+ * created (same device and inode), so nothing of ours stays outside.
+ */
+function removeIfOurs(path: string, created: fs.BigIntStats): void {
+  try {
+    if (sameFile(fs.lstatSync(path, { bigint: true }), created)) fs.unlinkSync(path);
+  } catch {
+    // gone already, or out of reach: nothing more to do
+  }
 }
 
 /**
