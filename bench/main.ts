@@ -14,6 +14,7 @@ import { benchJupyterMcp } from "./jupyter_mcp.ts";
 import { benchPods, formatPodsBench } from "./pods.ts";
 import { markdownTable, type Row } from "./stats.ts";
 import { benchSubprocess } from "./subprocess.ts";
+import { benchWebhook } from "./webhook.ts";
 
 const quick = Deno.args.includes("--quick");
 const write = !Deno.args.includes("--no-write");
@@ -111,6 +112,18 @@ for (
     verdict: verdict(time <= 0.5 && chars <= 0.5),
   });
 }
+
+say("admission webhook /mutate over HTTPS");
+const webhook = await benchWebhook(quick ? 200 : 1000);
+emit(
+  "Admission webhook: `POST /mutate` of a Job's pod over HTTPS (`sidekernel webhook`)",
+  markdownTable(webhook.rows),
+);
+targets.push({
+  target: "webhook `/mutate` p99 < 100 ms (kept-alive connection, as the API server calls)",
+  measured: `${webhook.p99Ms.toFixed(1)} ms p99, ${webhook.failed} failed`,
+  verdict: verdict(webhook.p99Ms < 100 && webhook.failed === 0),
+});
 
 say("start-up and memory");
 emit("Footprint", markdownTable(await benchFootprint(quick ? 2 : 5)));
