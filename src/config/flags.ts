@@ -119,12 +119,29 @@ export const FLAGS: readonly FlagSpec[] = [
     group: "server",
   },
   {
+    name: "call-timeout",
+    type: "integer",
+    min: 1,
+    max: 3600,
+    defaultText: "30",
+    help: "seconds any request but python (pod tools, resources/read) may take; then an error",
+    group: "server",
+  },
+  {
+    name: "debug-faults",
+    type: "string",
+    choices: ["off", "on"],
+    defaultText: "off",
+    help: "tests only: add tools that pin the event loop or block file I/O (refused when compiled)",
+    group: "server",
+  },
+  {
     name: "executor",
     type: "string",
     choices: ["jupyter", "local", "subprocess"],
     defaultText: "jupyter if --jupyter-url, else local",
-    help: "jupyter: a Jupyter Server kernel; local: one long-lived --python per scope " +
-      "(stateful); subprocess: a fresh interpreter state per call",
+    help: "local: a long-lived --python per --kernel-scope, state kept; jupyter: a Jupyter " +
+      "Server's kernel; subprocess: a fresh interpreter state per call",
     group: "python",
   },
   {
@@ -204,7 +221,7 @@ export const FLAGS: readonly FlagSpec[] = [
     defaultText: "pod",
     help: "pod: one kernel (jupyter) or interpreter (local) shared by every MCP session; " +
       "session: one per session",
-    group: "jupyter",
+    group: "python",
   },
   {
     name: "namespace",

@@ -26,7 +26,8 @@ Usage:
   sidekernel <command> --help    help of a command
 
 Examples:
-  sidekernel                                  HTTP on 127.0.0.1:8000, local python3
+  sidekernel                                  HTTP on 127.0.0.1:8000, stateful local python3
+  sidekernel --executor subprocess            a fresh interpreter state for every call
   sidekernel --transport stdio                for desktop MCP clients
   sidekernel --jupyter-url http://127.0.0.1:8888 --jupyter-token-file /secrets/jupyter-token
   sidekernel inject -f deployment.yaml | kubectl apply -f -
@@ -59,7 +60,7 @@ export function serveHelp(): string {
   lines.push(
     "",
     "Examples:",
-    "  # laptop, stateless python3, for a desktop client:",
+    "  # laptop, stateful local python3 (variables persist between calls), for a desktop client:",
     "  sidekernel serve --transport stdio --workspace-path ~/agent-files",
     "  # in a pod, next to a Jupyter container, reachable by other pods:",
     "  sidekernel serve --host 0.0.0.0 --auth-token-file /var/run/secrets/sidekernel/token \\",
