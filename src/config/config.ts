@@ -64,6 +64,10 @@ export interface Config {
   maxSessions: number;
   sessionIdleSeconds: number;
   shutdownGraceSeconds: number;
+  /** `--call-timeout`: the time budget of every request but python's. */
+  callTimeoutSeconds: number;
+  /** `--debug-faults on`: serve the fault tools of src/server/debug_faults.ts (tests only). */
+  debugFaults: boolean;
   /** Host names accepted in `Host`; undefined = any. */
   allowedHosts?: readonly string[];
   /** Host names accepted in `Origin`; undefined = any. */
@@ -175,6 +179,8 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
       str("session-idle-timeout") ?? "1800",
     ),
     shutdownGraceSeconds: integer(FLAG("shutdown-grace"), str("shutdown-grace") ?? "20"),
+    callTimeoutSeconds: integer(FLAG("call-timeout"), str("call-timeout") ?? "30"),
+    debugFaults: choice(FLAG("debug-faults"), str("debug-faults") ?? "off") === "on",
     allowedHosts: raw.get("allowed-hosts")?.map(hostName) ??
       (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),
     allowedOrigins: raw.get("allowed-origins")?.map(hostName) ??

@@ -11,6 +11,7 @@ import type { Logger } from "../obs/log.ts";
 import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
 import { quoteShort } from "../text/quote.ts";
 import { admit, readJson, rpcError } from "./admission.ts";
+import { type CallBudget, withBudget } from "./budget.ts";
 import type { ExecutionGate, GateOptions } from "./gate.ts";
 import { checkHost, checkRequest, type GuardOptions } from "./guard.ts";
 import { listen, type ListenOptions } from "./listen.ts";
@@ -43,6 +44,8 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   /** What `/healthz` checks besides answering at all (the file-I/O pool). */
   liveness?: () => Promise<IoHealth>;
+  /** Time budget of every request (budget.ts). */
+  budget: CallBudget;
   /** Connection limits and timeouts of the listener (defaults in listen.ts). */
   connections?: Omit<ListenOptions, "hostname" | "port" | "onError">;
 }
@@ -150,7 +153,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);
     };
-    await server.connect(transport);
+    await server.connect(withBudget(transport, options.budget));
     const response = await transport.handleRequest(request, { parsedBody: parsed.body });
     if (!transport.sessionId) {
       // Not an initialize request: nothing to keep.
@@ -173,7 +176,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
       labels: { server: kind, transport: "sse" },
     });
     transport.onclose = () => sessions.remove(transport.sessionId);
-    await server.connect(transport);
+    await server.connect(withBudget(transport, options.budget));
     return transport.response;
   }
 

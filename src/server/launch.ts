@@ -1,14 +1,18 @@
 /**
  * Starts the serving worker with the permissions the config needs, forwards
- * SIGINT/SIGTERM to it, and resolves with its exit code.
+ * SIGINT/SIGTERM to it, and resolves with its exit code. A worker that does
+ * not stop in time, or whose heartbeat stopped, is terminated (watchdog.ts);
+ * a second signal terminates it at once.
  *
  * @module
  */
 import type { Config } from "../config/config.ts";
+import { UsageError } from "../config/errors.ts";
 import { kubeAccessNeeds } from "../k8s/access_needs.ts";
 import type { Logger } from "../obs/log.ts";
 import { findCluster } from "./cluster.ts";
 import { servePermissions } from "./permissions.ts";
+import { WorkerWatch } from "./watchdog.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
 /** What {@link launch} needs besides the config. */
@@ -28,6 +32,13 @@ export interface LaunchOptions {
  */
 export async function launch(given: Config, options: LaunchOptions): Promise<number> {
   const { logger } = options;
+  if (given.debugFaults && Deno.build.standalone) {
+    throw new UsageError(
+      "debug-faults",
+      "--debug-faults serves tools that wedge the server, for the tests of the source tree; " +
+        "the compiled binary refuses it. Remove --debug-faults (or SIDEKERNEL_DEBUG_FAULTS).",
+    );
+  }
   const [config, cluster] = await Promise.all([
     withResolvedPython(given, options),
     findCluster(given, logger),
@@ -43,19 +54,39 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
     deno: { permissions },
   } as WorkerOptions);
   const send = (message: ToWorker) => worker.postMessage(message);
+  const watch = new WorkerWatch({ graceMs: config.shutdownGraceSeconds * 1000, logger });
+  let finish: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => {
-    worker.onmessage = (event: MessageEvent<FromWorker>) => resolve(event.data.code);
+    finish = resolve;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      if (event.data.type === "beat") watch.beat();
+      else resolve(event.data.code);
+    };
     worker.onerror = (event) => {
       event.preventDefault();
       logger.error("serving worker failed", { error: event.message });
       resolve(1);
     };
   });
-  const stop = () => send({ type: "stop" });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      logger.warn("second stop signal: terminating the serving worker now");
+      finish(1);
+      return;
+    }
+    stopping = true;
+    send({ type: "stop" });
+    void watch.stopping().then((reason) => {
+      logger.error("forced stop", { reason });
+      finish(1);
+    });
+  };
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   send({ type: "start", config, cluster, path: options.path });
   const code = await stopped;
+  watch.close();
   worker.terminate();
   return code;
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../obs/log.ts";
 import type { Metrics, ToolOutcome } from "../obs/metrics.ts";
 import { OUTCOME_META, type Tool, type ToolContext, type Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
+import { isBudgetAbort } from "./budget.ts";
 import { type CallToolResult, McpServer } from "./sdk.ts";
 
 /** What the factories need; built once at start-up. */
@@ -24,6 +25,8 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Log code and output verbatim (`--log-level debug`). */
   verboseLogs?: boolean;
+  /** Tools served by the full server besides the toolsets' (the `--debug-faults` tools). */
+  extraTools?: readonly Tool[];
 }
 
 const FULL_INSTRUCTIONS =
@@ -38,6 +41,7 @@ export function createFullServer(deps: ServerDeps): McpServer {
     { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
   );
   for (const toolset of deps.toolsets) registerToolset(server, toolset, deps);
+  for (const tool of deps.extraTools ?? []) registerTool(server, tool, deps);
   return server;
 }
 
@@ -89,7 +93,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       const started = performance.now();
       try {
         const result = await tool.handler(args, context);
-        const outcome = outcomeOf(result, extra.signal?.aborted === true);
+        const outcome = outcomeOf(result, extra.signal);
         metrics.toolCalls.inc({ tool: tool.name, outcome });
         const fields = await callFields({
           tool: tool.name,
@@ -115,12 +119,13 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
   );
 }
 
-/** How a call ended, for logs and metrics. */
-function outcomeOf(result: CallToolResult, aborted: boolean): ToolOutcome {
+/** How a call ended, for logs and metrics (a call over its budget is a "timeout"). */
+function outcomeOf(result: CallToolResult, signal?: AbortSignal): ToolOutcome {
+  if (signal?.aborted && isBudgetAbort(signal.reason)) return "timeout";
   if (result.isError) return "error";
   const told = result._meta?.[OUTCOME_META];
   if (told === "timeout" || told === "cancelled") return told;
-  return aborted ? "cancelled" : "ok";
+  return signal?.aborted ? "cancelled" : "ok";
 }
 
 /**

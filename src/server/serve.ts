@@ -22,6 +22,8 @@ import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { ExecutionGate, type GateOptions } from "./gate.ts";
+import { type CallBudget, withBudget } from "./budget.ts";
+import { createDebugFaultTools } from "./debug_faults.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
@@ -62,9 +64,16 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     gate: { gate, limits },
   });
   const toolsets: Toolset[] = [];
+  const resetTool = createPythonResetTool(executor);
   if (config.toolsets.includes("python")) {
-    toolsets.push({ name: "python", tools: [pythonTool, createPythonResetTool(executor)] });
+    toolsets.push({ name: "python", tools: [pythonTool, resetTool] });
   }
+  // python keeps its own clock (--timeout, interrupts); every other request has --call-timeout.
+  const budget: CallBudget = {
+    ms: config.callTimeoutSeconds * 1000,
+    selfTimed: new Set([pythonTool.name, resetTool.name]),
+    logger,
+  };
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
   if (config.toolsets.includes("pods") && env.cluster) {
     const cluster = env.cluster;
@@ -89,7 +98,9 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     logger,
     metrics,
     verboseLogs: config.logLevel === "debug",
+    extraTools: config.debugFaults ? createDebugFaultTools(config.workspacePath) : undefined,
   };
+  if (config.debugFaults) logger.warn("--debug-faults is on: the fault tools are served");
 
   const stopped = env.stop;
   const releasing = new Set<Promise<void>>();
@@ -97,7 +108,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     const server = createFullServer(deps);
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => transport.onclose = resolve);
-    await server.connect(transport);
+    await server.connect(withBudget(transport, budget));
     logger.info("serving MCP on stdio", {
       executor: executor.kind,
       workspace: config.workspacePath,
@@ -117,6 +128,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       },
       gate,
       limits,
+      budget,
       maxSessions: config.maxSessions,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
       createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),

@@ -1,7 +1,8 @@
 /**
  * The serving worker: runs {@link serve} with the narrow permissions the
  * main isolate computed (see permissions.ts). Messages: `start` in,
- * `stop` in, `stopped` out.
+ * `stop` in, `beat` out every second (the main isolate's watchdog.ts),
+ * `stopped` out.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import type { ClusterConfig } from "../k8s/config.ts";
 import { createLogger } from "../obs/log.ts";
 import { serve } from "./serve.ts";
+import { BEAT_MS } from "./watchdog.ts";
 
 /** Messages the main isolate sends. */
 export type ToWorker =
@@ -16,7 +18,7 @@ export type ToWorker =
   | { type: "stop" };
 
 /** Messages the worker sends back. */
-export type FromWorker = { type: "stopped"; code: number };
+export type FromWorker = { type: "stopped"; code: number } | { type: "beat" };
 
 declare const self: {
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
@@ -33,6 +35,7 @@ self.onmessage = (event) => {
     return;
   }
   const logger = createLogger(message.config.logLevel);
+  setInterval(() => self.postMessage({ type: "beat" }), BEAT_MS);
   // A stray rejection in a library must not take every session down with it.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
