@@ -1,55 +1,47 @@
 /**
- * `sidekernel inject` as a user meets it: golden files per kind, idempotence,
- * comments and other documents kept, invalid YAML and bad flags.
+ * `sidekernel inject` as a user meets it: document handling (comments, other
+ * documents, List, JSON, CRLF), the flags, the summary, and bad input — each a
+ * clear message and nothing half-written.
  *
  * Regenerate the expected files after an intended change with
  * `UPDATE_GOLDEN=1 deno test -P=test tests/inject_test.ts`, then review the diff.
  */
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import { runInject } from "../src/inject/run.ts";
-import { DEFAULT_IMAGE } from "../src/inject/options.ts";
+import { GOLDEN, inject } from "./support/inject_golden.ts";
 import { ROOT, SIDEKERNEL_ARGS } from "./support/server.ts";
 
-const GOLDEN = `${ROOT}/tests/golden/inject`;
-
-/** Runs `inject` on `input` (given as stdin with `-f -`). */
-async function inject(args: string[], input = "") {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runInject(args, {
-    stdin: () => Promise.resolve(input),
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-  });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
-
+/** Synthetic documents that exercise the document layer (no Jupyter detection). */
+const named = ["--jupyter-container", "python", "--jupyter-token-secret", "none"];
 const cases: Record<string, string[]> = {
-  pod: [],
-  deployment: [],
-  statefulset: ["--workspace-volume", "data"],
-  daemonset: [],
-  job: [],
-  cronjob: [],
-  list: [],
-  multi: [],
+  daemonset: named,
+  cronjob: named,
+  list: named,
+  multi: ["--jupyter-token-secret", "jupyter-token/token"],
   unknown: [],
   options: [
+    "--jupyter-container",
+    "python",
     "--image",
     "registry.example.com/sidekernel:dev",
-    "--port",
+    "--sidecar-port",
     "9000",
     "--jupyter-url",
-    "http://localhost:8890/jupyter",
-    "--workspace-volume",
-    "scratch",
+    "http://localhost:8890/jupyter/",
+    "--jupyter-token-secret",
+    "nb-token/token",
+    "--workspace-path",
+    "/scratch",
     "--auth-secret",
     "mcp-token",
-    "--jupyter-secret",
-    "nb-token",
     "--service-account",
     "agent-reader",
+    "--namespace",
+    "team-a,team-b",
+    "--sidecar-mode",
+    "container",
+    "--kernel-token",
+    "keep",
   ],
 };
 
@@ -69,87 +61,79 @@ for (const [name, args] of Object.entries(cases)) {
   });
 }
 
-Deno.test("inject -f FILE reads the file, same as stdin", async () => {
-  const fromFile = await inject(["-f", `${GOLDEN}/pod.in.yaml`]);
-  assert.equal(fromFile.code, 0);
-  assert.equal(fromFile.stdout, await Deno.readTextFile(`${GOLDEN}/pod.out.yaml`));
-  assert.match(fromFile.stderr, /document 1 \(Pod "notebook"\): sidecar added/);
-});
-
-Deno.test("inject adds one sidecar per pod with the default image, args, probes and tokens", async () => {
-  const { stdout } = await inject(["-f", "-"], await Deno.readTextFile(`${GOLDEN}/pod.in.yaml`));
-  const pod = parse(stdout);
-  const sidecars = pod.spec.containers.filter((c: { name: string }) => c.name === "sidekernel");
-  assert.equal(sidecars.length, 1);
-  const [c] = sidecars;
-  assert.equal(c.image, DEFAULT_IMAGE);
-  assert.deepEqual(c.args, [
-    "serve",
-    "--host",
-    "0.0.0.0",
-    "--port",
-    "8000",
-    "--auth-token-file",
-    "/var/run/secrets/sidekernel/token",
-    "--jupyter-url",
-    "http://127.0.0.1:8888",
-    "--jupyter-token-file",
-    "/var/run/secrets/jupyter/token",
-    "--workspace-path",
-    "/workspace",
-  ]);
-  assert.deepEqual(c.livenessProbe.httpGet, { path: "/healthz", port: "mcp" });
-  assert.deepEqual(c.readinessProbe.httpGet, { path: "/readyz", port: "mcp" });
-  assert.deepEqual(c.env.map((e: { name: string }) => e.name), ["POD_NAME", "POD_NAMESPACE"]);
-  assert.equal(c.securityContext.runAsUser, 65532);
-  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-  assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
-  assert.equal(pod.spec.automountServiceAccountToken, false);
-  // The service-account token reaches the sidecar only.
-  const saPath = "/var/run/secrets/kubernetes.io/serviceaccount";
-  for (const container of pod.spec.containers) {
-    const mounts = (container.volumeMounts ?? []).map((m: { mountPath: string }) => m.mountPath);
-    assert.equal(mounts.includes(saPath), container.name === "sidekernel", container.name);
-  }
-  const projected = pod.spec.volumes.find((v: { projected?: unknown }) => v.projected).projected;
-  assert.deepEqual(
-    projected.sources.map((s: Record<string, unknown>) => Object.keys(s)[0]),
-    ["serviceAccountToken", "configMap", "downwardAPI"],
-  );
-});
-
-Deno.test("inject keeps comments of the documents it changes", async () => {
+Deno.test("inject keeps comments and the other documents byte for byte", async () => {
   const input = await Deno.readTextFile(`${GOLDEN}/multi.in.yaml`);
-  const { stdout } = await inject(["-f", "-"], input);
-  for (const comment of ["# Three documents", "# Jupyter", "# a comment between documents"]) {
-    assert.ok(stdout.includes(comment), comment);
-  }
-  // The untouched documents are byte for byte what they were.
-  assert.ok(stdout.startsWith(input.slice(0, input.indexOf("---\napiVersion: apps/v1"))));
-  assert.ok(stdout.endsWith(input.slice(input.lastIndexOf("---\napiVersion: v1\nkind: Config"))));
+  const { stdout } = await inject(["-f", "-", ...cases.multi], input);
+  const [service, , configMap] = input.split(/^---$/m);
+  assert.ok(stdout.startsWith(service), "the Service before the Deployment is untouched");
+  assert.ok(stdout.endsWith(configMap), "the ConfigMap after it is untouched");
+  assert.match(stdout, /- name: python +# Jupyter/, "a comment inside the changed document");
+  assert.match(stdout, /# a comment between documents/);
 });
 
-Deno.test("inject passes unknown kinds and empty input through untouched", async () => {
-  const input = await Deno.readTextFile(`${GOLDEN}/unknown.in.yaml`);
-  const r = await inject(["-f", "-"], input);
-  assert.equal(r.code, 0);
-  assert.equal(r.stdout, input);
-  assert.match(r.stderr, /no Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob found/);
-  assert.equal((await inject(["-f", "-"], "")).stdout, "");
-});
-
-Deno.test("inject explains what it kept: service account, automount, added workspace", async () => {
-  const sts = await inject(
-    ["-f", "-", "--workspace-volume", "data"],
-    await Deno.readTextFile(`${GOLDEN}/statefulset.in.yaml`),
+Deno.test("inject: the options case applies every flag", async () => {
+  const out = parse(await Deno.readTextFile(`${GOLDEN}/options.out.yaml`));
+  const sidecar = out.spec.containers.find((c: { name: string }) => c.name === "sidekernel");
+  assert.ok(sidecar, "--sidecar-mode container: a regular container");
+  assert.equal(sidecar.image, "registry.example.com/sidekernel:dev");
+  assert.equal(sidecar.restartPolicy, undefined);
+  assert.deepEqual(sidecar.ports, [{ name: "mcp", containerPort: 9000, protocol: "TCP" }]);
+  const args: string[] = sidecar.args;
+  const after = (flag: string) => args.filter((_, i) => args[i - 1] === flag);
+  assert.deepEqual(after("--jupyter-url"), ["http://localhost:8890/jupyter/"]);
+  assert.deepEqual(after("--workspace-path"), ["/scratch"]);
+  assert.deepEqual(after("--namespace"), ["team-a", "team-b"]);
+  assert.equal(out.spec.serviceAccountName, "agent-reader");
+  const secrets = out.spec.volumes.map((v: { secret?: { secretName: string } }) =>
+    v.secret?.secretName
   );
-  assert.match(sts.stderr, /kept serviceAccountName "my-agent": bind the sidekernel Role to it/);
-  assert.match(sts.stderr, /set automountServiceAccountToken to false \(it was true\)/);
-  const dep = await inject(["-f", "-"], await Deno.readTextFile(`${GOLDEN}/deployment.in.yaml`));
-  assert.match(dep.stderr, /added an emptyDir volume "workspace"; mount it at \/workspace/);
+  assert.ok(secrets.includes("mcp-token") && secrets.includes("nb-token"));
+  assert.equal(out.spec.automountServiceAccountToken, undefined, "--kernel-token keep");
 });
 
-const badYaml: [string, string, RegExp][] = [
+Deno.test("inject: JSON in gives JSON out, with the input's indentation", async () => {
+  const yaml = parse(await Deno.readTextFile(`${GOLDEN}/daemonset.in.yaml`));
+  for (const indent of [2, 4, "\t"]) {
+    const input = JSON.stringify(yaml, null, indent) + "\n";
+    const r = await inject(["-f", "-", ...named], input);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.equal(r.stdout, JSON.stringify(parsed, null, indent) + "\n");
+    assert.ok(
+      parsed.spec.template.spec.initContainers.some((c: { name: string }) =>
+        c.name === "sidekernel"
+      ),
+    );
+  }
+  const compact = await inject(["-f", "-", ...named], JSON.stringify(yaml));
+  assert.ok(!compact.stdout.includes("\n"), "one-line JSON stays one line");
+});
+
+Deno.test("inject: CRLF input keeps CRLF, changed and unchanged documents alike", async () => {
+  const input = (await Deno.readTextFile(`${GOLDEN}/multi.in.yaml`)).replaceAll("\n", "\r\n");
+  const r = await inject(["-f", "-", ...cases.multi], input);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!/[^\r]\n/.test(r.stdout), "every line ends in CRLF");
+  const lf = await inject(["-f", "-", ...cases.multi], input.replaceAll("\r\n", "\n"));
+  assert.equal(r.stdout, lf.stdout.replaceAll("\n", "\r\n"));
+});
+
+Deno.test("inject: the summary counts pods injected, skipped (and why) and unchanged", async () => {
+  const docs = [
+    await Deno.readTextFile(`${GOLDEN}/odh-notebook.statefulset.in.yaml`),
+    await Deno.readTextFile(`${GOLDEN}/command-executor.pod.in.yaml`),
+    await Deno.readTextFile(`${GOLDEN}/odh-notebook.statefulset.out.yaml`),
+  ].join("\n---\n");
+  const r = await inject(["-f", "-"], docs);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /1 pod injected, 1 skipped \(no-jupyter: 1\), 1 unchanged/);
+  assert.match(r.stderr, /document 2, Pod "test-pod": skipped \(no-jupyter\): no container runs/);
+  assert.match(r.stderr, /kind: RoleBinding[\s\S]*name: default/, "the Role for the kept account");
+});
+
+const badInput: [string, string, RegExp][] = [
+  ["empty input", "", /the input is empty/],
+  ["only whitespace", "\n  \n", /the input is empty/],
   ["an unclosed flow sequence", "kind: Pod\nspec:\n  containers: [a, b\n", /document 1, line \d+/],
   [
     "a bad second document",
@@ -157,23 +141,16 @@ const badYaml: [string, string, RegExp][] = [
     /document 2, line [56]:/,
   ],
   ["a duplicate key", "---\nkind: Pod\nkind: Job\n", /document 1, line 3: .*[Kk]ey/],
+  ["broken JSON", '{"kind": "Pod", "spec": {', /invalid JSON/],
   [
     "a Deployment without a pod template",
     "kind: Service\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
-    /document 2, line 3: Deployment "d" has no spec.template.spec/,
-  ],
-  [
-    "a missing --workspace-volume",
-    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []\n  volumes:\n  - name: a\n    emptyDir: {}\n",
-    /document 1, line 7: Pod "p" has no volume named "nope" \(--workspace-volume\); its volumes: "a"/,
+    /document 2: Deployment "d" has no spec.template.spec.containers list/,
   ],
 ];
-for (const [what, input, message] of badYaml) {
-  Deno.test(`inject exits 1 naming the document and line for ${what}`, async () => {
-    const args = what.includes("workspace-volume")
-      ? ["-f", "-", "--workspace-volume", "nope"]
-      : ["-f", "-"];
-    const r = await inject(args, input);
+for (const [what, input, message] of badInput) {
+  Deno.test(`inject exits 1 for ${what}, naming what is wrong, printing nothing`, async () => {
+    const r = await inject(["-f", "-"], input);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "", "nothing is printed when the input is refused");
     assert.match(r.stderr, /^sidekernel inject: stdin: /);
@@ -181,18 +158,37 @@ for (const [what, input, message] of badYaml) {
   });
 }
 
+Deno.test("inject: a Secret alone is printed as it is, exit 0, and stderr says no pod was found", async () => {
+  const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: jupyter-token\n" +
+    "stringData:\n  token: s3cret\n";
+  const r = await inject(["-f", "-"], secret);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, secret);
+  assert.match(
+    r.stderr,
+    /no Pod, Deployment.*found \(document 1: Secret "jupyter-token" holds no pod\)/,
+  );
+});
+
 const usage: [string[], RegExp][] = [
   [[], /-f FILE is required/],
-  [["-f", "-", "--port", "http"], /--port "http" is not a whole number from 1 to 65535/],
+  [["-f", "-", "--sidecar-port", "http"], /--sidecar-port "http" is not a whole number/],
   [["-f", "-", "--jupyter-url", "127.0.0.1:8888"], /--jupyter-url "127.0.0.1:8888"/],
-  [["-f", "-", "--workspace-volume", "Big_Name"], /--workspace-volume "Big_Name"/],
+  [["-f", "-", "--jupyter-token-secret", "tok"], /--jupyter-token-secret "tok" is not NAME\/KEY/],
+  [["-f", "-", "--workspace-path", "work"], /--workspace-path "work" is not an absolute path/],
+  [["-f", "-", "--sidecar-mode", "sidecar"], /--sidecar-mode "sidecar" is not one of: native/],
+  [["-f", "-", "--kernel-token", "drop"], /--kernel-token "drop" is not one of: remove, keep/],
+  [["-f", "-", "--namespace", "Team_A"], /--namespace "Team_A" is not a namespace name/],
+  [["-f", "-", "--jupyter-container", "Big_Name"], /--jupyter-container "Big_Name"/],
   [["-f", "-", "--frobnicate"], /unknown flag "--frobnicate"/],
-  [["pod.yaml"], /pass the file as -f pod.yaml/],
+  [["-f", "-", "--port", "9000"], /unknown flag "--port"/],
+  [["pod.yaml"], /pass a file as -f pod.yaml/],
 ];
 for (const [args, message] of usage) {
   Deno.test(`inject ${args.join(" ") || "(no flags)"} exits 2 naming the flag`, async () => {
     const r = await inject(args);
     assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
     assert.match(r.stderr, message);
   });
 }
@@ -203,23 +199,33 @@ Deno.test("inject -f on a missing file exits 1 naming it", async () => {
   assert.match(r.stderr, /"\/nonexistent\/agent.yaml" does not exist/);
 });
 
-Deno.test("inject --help teaches with an example and exits 0", async () => {
+Deno.test("inject --help teaches every flag, every annotation and an example", async () => {
   const r = await inject(["--help"]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /Usage: sidekernel inject -f FILE\|-/);
-  assert.match(r.stdout, /Examples:\n {2}sidekernel inject -f agent.yaml \| kubectl apply -f -/);
-  for (const flag of ["--image", "--port", "--jupyter-url", "--workspace-volume"]) {
-    assert.ok(r.stdout.includes(flag), flag);
-  }
+  assert.match(r.stdout, /Examples:\n {2}sidekernel inject -f notebook.yaml \| kubectl apply -f -/);
+  const { INJECT_FLAGS } = await import("../src/inject/flags.ts");
+  for (const flag of Object.keys(INJECT_FLAGS)) assert.ok(r.stdout.includes(`--${flag}`), flag);
+  const { ANNOTATIONS, PREFIX } = await import("../src/inject/annotations.ts");
+  for (const key of Object.keys(ANNOTATIONS)) assert.ok(r.stdout.includes(PREFIX + key), key);
 });
 
-Deno.test("every golden output parses and still holds its other documents", async () => {
-  for (const name of Object.keys(cases)) {
-    const input = parseAllDocuments(await Deno.readTextFile(`${GOLDEN}/${name}.in.yaml`));
-    const output = parseAllDocuments(await Deno.readTextFile(`${GOLDEN}/${name}.out.yaml`));
-    assert.ok(Array.isArray(input) && Array.isArray(output));
-    assert.equal(output.length, input.length, name);
-    for (const doc of output) assert.deepEqual(doc.errors, [], name);
+Deno.test("every golden output parses and has as many documents as its input", async () => {
+  for (const entry of Deno.readDirSync(GOLDEN)) {
+    if (!entry.name.includes(".out.")) continue;
+    const output = await Deno.readTextFile(`${GOLDEN}/${entry.name}`);
+    const input = await Deno.readTextFile(
+      `${GOLDEN}/${entry.name.replace(".out.", ".in.").replace("-token.pod", ".pod")}`,
+    );
+    if (entry.name.endsWith(".json")) {
+      assert.equal(typeof JSON.parse(output), "object");
+      continue;
+    }
+    const docs = (t: string) => parseAllDocuments(t) as ReturnType<typeof parseAllDocuments>;
+    const out = docs(output);
+    assert.ok(Array.isArray(out));
+    assert.equal(out.length, (docs(input) as unknown[]).length, entry.name);
+    for (const doc of out) assert.deepEqual(doc.errors, [], entry.name);
   }
 });
 
@@ -242,18 +248,20 @@ async function sidekernel(args: string[], stdin = "") {
 Deno.test({
   name: "sidekernel inject -f - as a process: YAML in, YAML out, 2 for a bad flag",
   fn: async () => {
-    const input = await Deno.readTextFile(`${GOLDEN}/cronjob.in.yaml`);
+    const input = await Deno.readTextFile(`${GOLDEN}/odh-notebook.statefulset.in.yaml`);
     const r = await sidekernel(["inject", "-f", "-"], input);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, await Deno.readTextFile(`${GOLDEN}/cronjob.out.yaml`));
-    const bad = await sidekernel(["inject", "-f", "-", "--port", "x"]);
+    assert.equal(r.stdout, await Deno.readTextFile(`${GOLDEN}/odh-notebook.statefulset.out.yaml`));
+    const bad = await sidekernel(["inject", "-f", "-", "--sidecar-port", "x"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--port "x"/);
-    // A file outside the permission set is either read or refused with the pipe hint.
-    const file = await sidekernel(["inject", "-f", "tests/golden/inject/pod.in.yaml"]);
-    if (file.code === 0) {
-      assert.equal(file.stdout, await Deno.readTextFile(`${GOLDEN}/pod.out.yaml`));
-    } else {
+    assert.match(bad.stderr, /--sidecar-port "x"/);
+    const file = await sidekernel([
+      "inject",
+      "-f",
+      "tests/golden/inject/odh-notebook.statefulset.in.yaml",
+    ]);
+    if (file.code === 0) assert.equal(file.stdout, r.stdout);
+    else {
       assert.equal(file.code, 1);
       assert.match(file.stderr, /pipe it instead: sidekernel inject -f - < /);
     }

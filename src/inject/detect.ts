@@ -69,7 +69,12 @@ export function jupyterSignals(container: Obj): { strong: string[]; weak: string
     }
   });
   const image = str(container.image) ?? "";
-  if (IMAGE.test(image) && !NOT_JUPYTER_IMAGE.test(image)) weak.push(`image "${image}"`);
+  // An image is only a hint when the container runs what the image runs: with
+  // its own command (e.g. "jupyter nbconvert", "papermill"), it starts no server.
+  const ownCommand = words.length > 0;
+  if (IMAGE.test(image) && !NOT_JUPYTER_IMAGE.test(image) && !ownCommand) {
+    weak.push(`image "${image}"`);
+  }
   if (objs(container.ports).some((p) => Number(p.containerPort) === 8888)) weak.push("port 8888");
   const env = objs(container.env).map((e) => str(e.name) ?? "").filter((n) => ENV.test(n));
   if (env.length) weak.push(`env ${env.join(", ")}`);

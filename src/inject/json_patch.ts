@@ -143,39 +143,59 @@ function diffValue(path: string, a: Json, b: Json, ops: JsonPatchOp[]): void {
   ops.push({ op: "replace", path, value: b });
 }
 
-/** Aligns equal elements (longest common subsequence), then diffs the gaps in place. */
+/**
+ * Aligns equal elements (longest common subsequence), then, in each gap between
+ * them, pairs elements of the same identity (objects with the same `name`, or
+ * two unnamed values) and diffs those in place; the rest are removed or added.
+ */
 function diffArray(path: string, a: Json[], b: Json[], ops: JsonPatchOp[]): void {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i][j] = jsonEqual(a[i], b[j])
-        ? lcs[i + 1][j + 1] + 1
-        : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  const anchors: [number, number][] = [];
-  for (let i = 0, j = 0; i < n && j < m;) {
-    if (jsonEqual(a[i], b[j])) anchors.push([i++, j++]);
-    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
-    else j++;
-  }
-  anchors.push([n, m]);
+  const anchors = align(a, b, jsonEqual);
+  anchors.push([a.length, b.length]);
   let ai = 0;
   let bj = 0;
   let k = 0; // index in the array as patched so far
   for (const [i, j] of anchors) {
     const gapA = a.slice(ai, i);
     const gapB = b.slice(bj, j);
-    const common = Math.min(gapA.length, gapB.length);
-    for (let t = 0; t < common; t++) diffValue(`${path}/${k++}`, gapA[t], gapB[t], ops);
-    for (let t = common; t < gapA.length; t++) ops.push({ op: "remove", path: `${path}/${k}` });
-    for (let t = common; t < gapB.length; t++) {
-      ops.push({ op: "add", path: `${path}/${k++}`, value: gapB[t] });
+    const pairs = align(gapA, gapB, sameIdentity);
+    pairs.push([gapA.length, gapB.length]);
+    let x = 0;
+    let y = 0;
+    for (const [p, q] of pairs) {
+      for (; x < p; x++) ops.push({ op: "remove", path: `${path}/${k}` });
+      for (; y < q; y++) ops.push({ op: "add", path: `${path}/${k++}`, value: gapB[y] });
+      if (p < gapA.length) diffValue(`${path}/${k++}`, gapA[p], gapB[q], ops);
+      x = p + 1;
+      y = q + 1;
     }
-    if (i < n) k++;
+    if (i < a.length) k++;
     ai = i + 1;
     bj = j + 1;
   }
+}
+
+/** The pairs of a longest common subsequence of `a` and `b` under `same`. */
+function align(a: Json[], b: Json[], same: (x: Json, y: Json) => boolean): [number, number][] {
+  const n = a.length;
+  const m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = same(a[i], b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const pairs: [number, number][] = [];
+  for (let i = 0, j = 0; i < n && j < m;) {
+    if (same(a[i], b[j])) pairs.push([i++, j++]);
+    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+/** Two array elements are "the same thing changed" when their `name`s agree. */
+function sameIdentity(x: Json, y: Json): boolean {
+  const name = (v: Json) => isObject(v) && typeof v.name === "string" ? v.name : undefined;
+  if (isObject(x) && isObject(y)) return name(x) === name(y);
+  return !isObject(x) && !isObject(y) && typeof x === typeof y;
 }

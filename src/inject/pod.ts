@@ -88,12 +88,16 @@ export function injectPodSpec(
     ? { kind: "secret", ...options.jupyterTokenSecret, optional: false, from: "given" }
     : settings.token;
   if (token.kind === "unknown") {
+    const hub = settings.family === "jupyterhub"
+      ? `JupyterHub adds JUPYTERHUB_API_TOKEN when it spawns the pod: inject the spawned ` +
+        `pod (sidekernel webhook), or`
+      : `Jupyter makes a random one the sidecar cannot know: give Jupyter JUPYTER_TOKEN ` +
+        `from a Secret, or`;
     return skip(
       "no-token",
       `container "${found.name}" sets no Jupyter token (no JUPYTER_TOKEN env, no ` +
-        `--ServerApp.token), so Jupyter makes a random one the sidecar cannot know: give ` +
-        `Jupyter JUPYTER_TOKEN from a Secret, or annotate the pod ` +
-        `${PREFIX}jupyter-token-secret: NAME/KEY (or "none" if it runs without a token)`,
+        `--ServerApp.token); ${hub} annotate the pod ${PREFIX}jupyter-token-secret: ` +
+        `NAME/KEY (or "none" if it runs without a token)`,
     );
   }
   const used = usedPorts(spec, settings.port);
