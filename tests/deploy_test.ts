@@ -71,8 +71,11 @@ Deno.test("the example pod: Jupyter on loopback, shared workspace, tokens only i
   const pod = deployment.spec.template.spec;
   assert.equal(pod.automountServiceAccountToken, false);
   assert.equal(pod.serviceAccountName, "sidekernel");
-  const [python, sidecar] = pod.containers;
+  const [python] = pod.containers;
+  const [sidecar] = pod.initContainers;
+  assert.equal(pod.containers.length, 1);
   assert.equal(sidecar.name, "sidekernel");
+  assert.equal(sidecar.restartPolicy, "Always", "a native sidecar");
   assert.match(python.image, /^quay\.io\/jupyter\//);
   assert.ok(python.args.includes("--ServerApp.ip=127.0.0.1"));
   assert.ok(python.args.includes("--ServerApp.port=8888"));
@@ -86,6 +89,12 @@ Deno.test("the example pod: Jupyter on loopback, shared workspace, tokens only i
   assert.ok(mounts(sidecar).includes("/workspace"));
   assert.ok(mounts(sidecar).includes("/var/run/secrets/kubernetes.io/serviceaccount"));
   assert.ok(mounts(sidecar).includes("/var/run/secrets/sidekernel"));
+  assert.ok(mounts(sidecar).includes("/var/run/secrets/jupyter"));
+  const after = (flag: string) => sidecar.args[sidecar.args.indexOf(flag) + 1];
+  assert.equal(after("--jupyter-url"), "http://127.0.0.1:8888/");
+  assert.equal(after("--workspace-path"), "/workspace");
+  const token = pod.volumes.find((v: { name: string }) => v.name === "sidekernel-jupyter-token");
+  assert.equal(token.secret.secretName, "jupyter-token", "the Secret Jupyter reads, mounted");
   assert.deepEqual(
     sidecar.env.map((e: { valueFrom: { fieldRef: { fieldPath: string } } }) =>
       e.valueFrom.fieldRef.fieldPath
