@@ -3,7 +3,7 @@
  * read its two certificate files, nothing else. No environment, no writes, no
  * processes, no outbound network: the webhook needs no API access (what it
  * decides comes from the AdmissionReview alone), so a flaw in the code that
- * parses reviews reaches nothing (see docs/SECURITY.md and docs/DEPLOY.md).
+ * parses reviews reaches nothing (see docs/DEPLOY.md, "Automatic injection").
  *
  * @module
  */
