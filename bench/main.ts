@@ -11,6 +11,7 @@ import { ROOT } from "../tests/support/server.ts";
 import { benchFootprint } from "./footprint.ts";
 import { benchJupyterPaths } from "./jupyter.ts";
 import { benchJupyterMcp } from "./jupyter_mcp.ts";
+import { benchLocal } from "./local.ts";
 import { benchPods, formatPodsBench } from "./pods.ts";
 import { markdownTable, type Row } from "./stats.ts";
 import { benchSubprocess } from "./subprocess.ts";
@@ -28,6 +29,8 @@ const emit = (title: string, body: string) => {
 };
 const verdict = (ok: boolean) => (ok ? "met" : "**not met**");
 const targets: Row[] = [];
+/** The raw kernel over ZMQ, p50 ms: the floor the local executor is held to. */
+let zmqP50 = NaN;
 
 say("subprocess executor vs bare python3");
 const sub = await benchSubprocess(quick ? 10 : 30);
@@ -51,6 +54,7 @@ try {
     callsPerSession: quick ? 10 : 50,
   });
   const zmq = paths[0].p50_ms;
+  zmqP50 = zmq;
   const plain = paths[1].p50_ms;
   const rows: Row[] = [
     ...paths.map((p) => ({ what: p.path, "p50 ms": p.p50_ms, "p99 ms": p.p99_ms })),
@@ -78,6 +82,32 @@ try {
 } finally {
   await jupyter.stop();
 }
+
+say("local executor: x=1, sessions at once, start-up");
+const local = await benchLocal({
+  runs: quick ? 50 : 200,
+  callsPerSession: quick ? 10 : 50,
+  starts: quick ? 3 : 10,
+});
+emit(
+  "Local executor: `x=1` round trip (the raw Jupyter kernel over ZMQ, same run: " +
+    `${zmqP50.toFixed(2)} ms p50)`,
+  markdownTable(local.latency.map((r) => ({ ...r, "× ZMQ p50": Number(r["p50 ms"]) / zmqP50 }))),
+);
+emit("Local executor: sessions at once", markdownTable(local.throughput));
+emit("Local executor: start-up and memory of one interpreter", markdownTable(local.footprint));
+targets.push(
+  {
+    target: "local `python` x=1 over Streamable HTTP p50 ≤ the raw kernel over ZMQ",
+    measured: `${local.streamableP50.toFixed(2)} ms vs ${zmqP50.toFixed(2)} ms`,
+    verdict: verdict(local.streamableP50 <= zmqP50),
+  },
+  {
+    target: "20 sessions × 50 calls on the local executor (pod and session scope), none lost",
+    measured: `${local.wrongOrLost} wrong or lost`,
+    verdict: verdict(local.wrongOrLost === 0),
+  },
+);
 
 say("pod tools vs kubernetes-mcp-server");
 const pods = await benchPods({ pods: 1000, runs: quick ? 5 : 30, peer: !quick, progress: say });

@@ -94,6 +94,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     scope: options.scope ?? "pod",
     idleMs: options.sessionIdleMs ?? 3_600_000,
     max: options.maxSessionKernels ?? 16,
+    waitMs: options.timeoutSeconds * 1000,
     logger,
     create: () =>
       new LocalInterpreter({
@@ -113,8 +114,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     stateful: true,
 
     async execute(request: ExecuteRequest): Promise<ExecutionResult> {
-      const interpreter = await pool.get(request.sessionId);
-      const result = await interpreter.execute(request);
+      const result = await pool.with(request.sessionId, (i) => i.execute(request));
       const note = pool.takeNote(request.sessionId);
       if (note) result.notes.unshift(note);
       return result;

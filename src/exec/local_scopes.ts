@@ -6,8 +6,8 @@
  * - an interpreter idle for `idleMs` is shut down; its session is told on its
  *   next call;
  * - at `max` interpreters a new session evicts the least recently used idle
- *   one; when every one is busy the call is refused with
- *   {@link InterpreterLimitError}.
+ *   one; when every one is busy the call waits for one to finish, up to
+ *   `waitMs`, then is refused with {@link InterpreterLimitError}.
  *
  * @module
  */
@@ -43,6 +43,8 @@ export interface ScopedPoolOptions<T extends Pooled> {
   create: () => T;
   idleMs: number;
   max: number;
+  /** How long a new session waits for an interpreter to become idle at the cap. */
+  waitMs: number;
   logger: Logger;
 }
 
@@ -62,25 +64,42 @@ export class ScopedPool<T extends Pooled> {
     this.#o = { ...options, max: Math.max(1, options.max) };
   }
 
-  /** The interpreter of a session (or of the pod), created if needed. */
-  async get(sessionId: string | undefined): Promise<T> {
-    if (this.#o.scope === "pod") return this.#pod ??= this.#o.create();
+  /**
+   * Calls `use` with the interpreter of a session (or of the pod), created if
+   * needed. `use` is called in the same tick the interpreter is chosen, so it
+   * can mark it busy before another session could evict it.
+   *
+   * @throws {InterpreterLimitError} when every interpreter stays busy for `waitMs`
+   */
+  async with<R>(sessionId: string | undefined, use: (item: T) => Promise<R>): Promise<R> {
+    if (this.#o.scope === "pod") return use(this.#pod ??= this.#o.create());
     const id = sessionId ?? ANONYMOUS;
-    const existing = this.#sessions.get(id);
-    if (existing) return existing;
-    if (this.#sessions.size >= this.#o.max) {
+    const deadline = Date.now() + this.#o.waitMs;
+    while (true) {
+      const existing = this.#sessions.get(id);
+      if (existing) return use(existing);
+      if (this.#sessions.size < this.#o.max) return use(this.#create(id));
       let oldest: [string, T] | undefined;
       for (const entry of this.#sessions) {
         if (!entry[1].busy && (!oldest || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
       }
-      if (!oldest) throw new InterpreterLimitError(this.#o.max);
-      this.#o.logger.info("session interpreter cap reached; evicting the least recently used");
-      await this.release(
-        oldest[0],
-        `Note: this session's interpreter was shut down to make room for another session ` +
-          `(limit ${this.#o.max}); a new one was started; earlier variables are gone.`,
-      );
+      if (oldest) {
+        this.#o.logger.info("session interpreter cap reached; evicting the least recently used");
+        const stopping = this.release(
+          oldest[0],
+          `Note: this session's interpreter was shut down to make room for another session ` +
+            `(limit ${this.#o.max}); a new one was started; earlier variables are gone.`,
+        );
+        const result = use(this.#create(id));
+        await stopping;
+        return await result;
+      }
+      if (Date.now() >= deadline) throw new InterpreterLimitError(this.#o.max);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  #create(id: string): T {
     const created = this.#o.create();
     this.#sessions.set(id, created);
     if (!this.#sweeper) {
