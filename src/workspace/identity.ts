@@ -27,7 +27,6 @@
  * @module
  */
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
 const C = fs.constants;
@@ -76,7 +75,7 @@ export class NotRegularFileError extends Error {
 }
 
 /** How a path changed between the check and the open. */
-export type ChangeReason = "symlink" | "replaced" | "other-filesystem" | "vanished";
+export type ChangeReason = "symlink" | "replaced" | "other-filesystem" | "vanished" | "denied";
 
 /**
  * The path changed while it was being opened (a symlink or another file was
@@ -98,6 +97,8 @@ export class PathChangedError extends Error {
       "other-filesystem": "the file is on another file system than its directory " +
         "(a bind mount or a swapped path)",
       vanished: "it disappeared while it was being opened",
+      denied: "opening it led to a place the server may not read (a symlink swapped in " +
+        "while it was being opened)",
     }[reason];
     super(
       `path "${relativePath}" is refused: ${what}; nothing was read or written. ` +
@@ -141,32 +142,11 @@ const GONE = new Set(["ENOENT", "ENOTDIR"]);
  * Checks that the opened file `opened` is what `path` names now, through
  * real directories only: every component between `root` and `path` is a
  * directory and not a symlink, the last one has the identity of `opened`,
- * and a non-directory lies on its directory's file system.
+ * and a non-directory lies on its directory's file system. Synchronous on
+ * purpose: the checks run back to back, with no event-loop turn between.
  *
  * @throws {PathChangedError} on any difference
  */
-export async function verifyOpened(
-  root: string,
-  path: string,
-  opened: fs.BigIntStats,
-): Promise<void> {
-  const parts = componentsBelow(root, path);
-  const shown = parts.join("/") || ".";
-  let parent: fs.BigIntStats | undefined;
-  let current = root;
-  // The root is the operator's (a mount point in a pod); it may itself be a symlink.
-  let stats = await fsp.stat(root, { bigint: true });
-  for (const part of parts) {
-    if (stats.isSymbolicLink()) throw new PathChangedError(shown, "symlink");
-    if (!stats.isDirectory()) throw new PathChangedError(shown, "replaced");
-    parent = stats;
-    current = join(current, part);
-    stats = await lstatOrChanged(current, shown);
-  }
-  checkLast(shown, stats, opened, parent);
-}
-
-/** {@link verifyOpened}, synchronously (for writes, whose callers are synchronous). */
 export function verifyOpenedSync(root: string, path: string, opened: fs.BigIntStats): void {
   const parts = componentsBelow(root, path);
   const shown = parts.join("/") || ".";
@@ -198,21 +178,20 @@ function checkLast(
 }
 
 /** `lstat` with bigint identity; a vanished path is a change. */
-export async function lstatOrChanged(path: string, shown: string): Promise<fs.BigIntStats> {
-  try {
-    return await fsp.lstat(path, { bigint: true });
-  } catch (error) {
-    if (GONE.has(errorCode(error) ?? "")) throw new PathChangedError(shown, "vanished");
-    throw error;
-  }
-}
-
-/** {@link lstatOrChanged}, synchronously. */
 export function lstatOrChangedSync(path: string, shown: string): fs.BigIntStats {
   try {
     return fs.lstatSync(path, { bigint: true });
   } catch (error) {
     if (GONE.has(errorCode(error) ?? "")) throw new PathChangedError(shown, "vanished");
-    throw error;
+    throw deniedAsChange(error, shown);
   }
+}
+
+/**
+ * Deno's permission check refuses some places a swapped link leads to (it
+ * resolves `/dev` and `/proc` paths): a refusal, said without naming where
+ * the link pointed.
+ */
+export function deniedAsChange(error: unknown, shown: string): unknown {
+  return error instanceof Deno.errors.NotCapable ? new PathChangedError(shown, "denied") : error;
 }

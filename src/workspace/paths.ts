@@ -201,7 +201,12 @@ export class Workspace {
       if (hops >= MAX_LINK_HOPS) {
         throw new PathNotFoundError(requested, this.root, { cause: new Error("symlink loop") });
       }
-      const target = resolve(real, await Deno.readLink(next), ...missing.slice(1));
+      const pointsTo = await Deno.readLink(next).catch(() => undefined);
+      // No longer a link (swapped back since the lstat): look again from the start.
+      if (pointsTo === undefined) {
+        return await this.#follow(requested, candidate, options, hops + 1);
+      }
+      const target = resolve(real, pointsTo, ...missing.slice(1));
       if (!isWithin(this.realRoot, target) && !isWithin(this.root, target)) {
         throw new PathOutsideWorkspaceError(requested, this.root, "symlink");
       }

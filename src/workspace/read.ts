@@ -10,6 +10,7 @@ import fs from "node:fs";
 import { join } from "node:path";
 import {
   componentsBelow,
+  deniedAsChange,
   errorCode,
   kindOf,
   lstatOrChangedSync,
@@ -143,7 +144,7 @@ function openNoFollowSync(path: string, shown: string, extra: number): number {
     if (code === "ENOENT") throw new PathChangedError(shown, "vanished");
     if (code === "ENOTDIR") throw new PathChangedError(shown, "replaced");
     if (code === "ENXIO") throw new NotRegularFileError(shown, "UNIX socket");
-    throw error;
+    throw deniedAsChange(error, shown);
   }
 }
 

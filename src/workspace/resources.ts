@@ -15,7 +15,7 @@ import fsp from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BlobResourceContents, Resource, TextResourceContents } from "../server/sdk.ts";
-import { kindOf } from "./identity.ts";
+import { kindOf, lstatOrChangedSync } from "./identity.ts";
 import { decodeText, isTextual, mimeTypeOf, toBase64 } from "./mime.ts";
 import { isWithin, type Workspace } from "./paths.ts";
 import { listContainedDirectory, readContainedFile } from "./read.ts";
@@ -140,7 +140,7 @@ export async function readWorkspaceEntry(
   options: ReadOptions = {},
 ): Promise<TextResourceContents | BlobResourceContents> {
   const relative = workspace.relativeOf(realPath);
-  const info = await fsp.lstat(realPath, { bigint: true });
+  const info = lstatOrChangedSync(realPath, relative || ".");
   if (info.isDirectory()) {
     return { uri, mimeType: "text/plain", text: directoryListing(workspace, realPath) };
   }
