@@ -21,7 +21,7 @@ Deno.test("events_list folds repeats, newest last, filtered by pod on the server
     assertMatch(textOf(result), /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+COUNT\s+MESSAGE/);
     assertMatch(
       textOf(result),
-      /30s\s+Warning\s+BackOff\s+pod\/crashloop-pod\s+8\s+Back-off restarting/,
+      /3\ds\s+Warning\s+BackOff\s+pod\/crashloop-pod\s+8\s+Back-off restarting/,
     );
   } finally {
     await h.close();

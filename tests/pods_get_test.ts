@@ -15,7 +15,7 @@ Deno.test("pods_get shows container states and the last termination", async () =
     );
     assertMatch(text, /Ready=False ContainersNotReady/);
     assertMatch(text, /Container "app": Waiting\(CrashLoopBackOff\), ready=false, restarts=7/);
-    assertMatch(text, /last termination: OOMKilled, exit code 137, finished .* \(2m ago\)/);
+    assertMatch(text, /last termination: OOMKilled, exit code 137, finished .* \(2m(\d+s)? ago\)/);
     assertMatch(text, /requests: cpu=100m memory=128Mi {2}limits: cpu=500m memory=256Mi/);
     assertMatch(text, /Owner: ReplicaSet\/crashloop-5d9f8/);
     const s = result.structuredContent as unknown as {

@@ -26,7 +26,7 @@ for (const via of ["kubeconfig", "in-cluster"] as const) {
       assertEquals(byName.get("crashloop-pod")?.restarts, 7);
       const text = textOf(result);
       assertMatch(text, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+NODE/);
-      assertMatch(text, /crashloop-pod\s+0\/1\s+CrashLoopBackOff\s+7 \(2m ago\)/);
+      assertMatch(text, /crashloop-pod\s+0\/1\s+CrashLoopBackOff\s+7 \(2m(\d+s)? ago\)/);
       assertMatch(text, new RegExp(`12 pod\\(s\\) in namespace "${NS}"`));
       assertEquals(h.kube.nonGetRequests(), []);
     } finally {

@@ -60,7 +60,7 @@ Deno.test("pods_log suggests previous after a restart, and reads it", async () =
     const oom = await h.session.call("pods_log", { name: "oomkilled-pod" });
     assertMatch(
       textOf(oom),
-      /restarted 2 time\(s\) \(last: OOMKilled, exit code 137, 5m ago\); call pods_log with "previous": true/,
+      /restarted 2 time\(s\) \(last: OOMKilled, exit code 137, 5m(\d+s)? ago\); call pods_log with "previous": true/,
     );
     const prev = await h.session.call("pods_log", { name: "crashloop-pod", previous: true });
     assert(!prev.isError, textOf(prev));
@@ -111,6 +111,25 @@ Deno.test("pods_log caps output at max-output and says what was cut", async () =
       textOf(result),
       /\[\d+ characters \(\d+ older lines\) cut to stay under 2000 characters/,
     );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("pods_log reads at most limitBytes even when the API server sends more", async () => {
+  const h = await startPodsHarness();
+  try {
+    h.kube.ignoreLimitBytes = true;
+    const result = await h.session.call("pods_log", {
+      name: "running-pod",
+      tailLines: 300,
+      limitBytes: 1000,
+    });
+    assert(!result.isError, textOf(result));
+    const out = result.structuredContent as unknown as LogOut;
+    assert(new TextEncoder().encode(out.log).length <= 1000, `${out.log.length} characters`);
+    assertMatch(out.log, /^running-pod\/app line 1\n/);
+    assertEquals(h.kube.requests.at(-1)?.query.limitBytes, "1000");
   } finally {
     await h.close();
   }

@@ -76,8 +76,11 @@ const SHAPES = new RegExp(
 const PEM_BEGIN = "-----BEGIN ";
 const PEM_END = "-----END ";
 
-/** Replaces every `-----BEGIN … PRIVATE KEY-----` block (to its END line, or the text's end). */
-function maskPrivateKeys(text: string): string {
+/**
+ * Replaces every `-----BEGIN … PRIVATE KEY-----` block (to its END line, or
+ * the text's end) by `<redacted: rsa private key, N chars>`; linear time.
+ */
+export function maskPrivateKeys(text: string): string {
   let at = text.indexOf(PEM_BEGIN);
   if (at === -1) return text;
   let out = "";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { maskCredentials } from "./credentials.ts";
+import { maskCredentials, maskPrivateKeys } from "./credentials.ts";
 import { capTail } from "./format.ts";
 import type { LineMatcher } from "./grep.ts";
 
@@ -39,7 +39,7 @@ async function forEachSliced(
  * each line) and returns its lines.
  */
 export async function maskLogLines(body: string, signal?: AbortSignal): Promise<string[]> {
-  const lines = splitLog(body.includes("-----BEGIN ") ? maskCredentials(body) : body);
+  const lines = splitLog(maskPrivateKeys(body));
   await forEachSliced(lines.length, (i) => (lines[i] = maskCredentials(lines[i])), signal);
   return lines;
 }

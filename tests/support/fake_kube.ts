@@ -56,6 +56,8 @@ export class FakeKube {
   readonly requests: RecordedRequest[] = [];
   /** When false, `metrics.k8s.io` answers 404 like a cluster without metrics-server. */
   metricsAvailable = true;
+  /** When true, logs are sent whole, as if the server ignored `limitBytes`. */
+  ignoreLimitBytes = false;
   mode: FakeMode = "normal";
   /** Answers authenticated POSTs when set (e.g. access reviews); otherwise they get 405. */
   postRoute?: (user: FakeUser, url: URL, body: string) => Response | Promise<Response>;

@@ -58,7 +58,7 @@ export function route(
       if (!pod) {
         return statusResponse(404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
       }
-      return sub ? log(data, pod, q) : Response.json(pod);
+      return sub ? log(data, pod, q, kube.ignoreLimitBytes) : Response.json(pod);
     } catch (e) {
       if (e instanceof SelectorError) return statusResponse(400, "BadRequest", e.message);
       throw e;
@@ -190,7 +190,12 @@ function list<T extends { metadata: { name: string } }>(
   return Response.json({ kind, apiVersion: "v1", metadata, items: page });
 }
 
-function log(data: NamespaceData, pod: Pod, q: URLSearchParams): Response {
+function log(
+  data: NamespaceData,
+  pod: Pod,
+  q: URLSearchParams,
+  ignoreLimitBytes = false,
+): Response {
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   const all = [...names, ...(pod.spec?.initContainers ?? []).map((c) => c.name)];
   const name = pod.metadata.name;
@@ -237,7 +242,7 @@ function log(data: NamespaceData, pod: Pod, q: URLSearchParams): Response {
   const stamps = q.get("timestamps") === "true";
   let text = lines.map((l) => (stamps ? `${l.time} ` : "") + l.text + "\n").join("");
   const limitBytes = Number(q.get("limitBytes") ?? 0);
-  if (limitBytes > 0) {
+  if (limitBytes > 0 && !ignoreLimitBytes) {
     text = new TextDecoder().decode(new TextEncoder().encode(text).slice(0, limitBytes));
   }
   return new Response(text, { headers: { "content-type": "text/plain" } });
