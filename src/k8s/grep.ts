@@ -43,7 +43,7 @@ export async function compileGrep(pattern: string): Promise<LineMatcher> {
     );
   }
   const { RE2JS } = await import("re2js");
-  let re;
+  let re: ReturnType<typeof RE2JS.compile>;
   try {
     re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   } catch (e) {

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { maskCredentials, maskPrivateKeys } from "./credentials.ts";
+import { maskPrivateKeys } from "./credential_shapes.ts";
+import { maskCredentials } from "./credentials.ts";
 import { capTail } from "./format.ts";
 import type { LineMatcher } from "./grep.ts";
 
