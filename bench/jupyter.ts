@@ -93,7 +93,11 @@ export async function benchPlainWebSocket(target: JupyterTarget, runs: number): 
   const rest = new JupyterRestClient(target);
   const kernel = await rest.createKernel("python3", "");
   const session = crypto.randomUUID();
-  const ws = new WebSocket(rest.channelsUrl(kernel.id, session), [V1_SUBPROTOCOL]);
+  // The token goes in the upgrade's Authorization header (Deno's WebSocket options), never the URL.
+  const ws = new WebSocket(rest.channelsUrl(kernel.id, session), {
+    protocols: [V1_SUBPROTOCOL],
+    headers: rest.authHeaders(),
+  });
   ws.binaryType = "arraybuffer";
   try {
     await new Promise<void>((resolve, reject) => {
