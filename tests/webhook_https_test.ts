@@ -5,6 +5,7 @@
  * of them, a clean stop on SIGTERM, and usage errors that name the flag.
  */
 import assert from "node:assert/strict";
+import { connect as tlsConnect } from "node:tls";
 import { DEFAULT_INJECT_OPTIONS, injectPod } from "../src/inject/core.ts";
 import { createTestCa, peerFingerprint, type TestCa } from "./support/webhook_certs.ts";
 import {
@@ -163,6 +164,49 @@ Deno.test("sidekernel webhook: a half-written certificate change keeps the old o
   }
 });
 
+Deno.test("sidekernel webhook: a review in flight at SIGTERM is answered, then it exits 0", async () => {
+  const ca = await createTestCa();
+  const { certFile, keyFile } = await ca.issue("stop");
+  const webhook = await startWebhook(["--tls-cert-file", certFile, "--tls-key-file", keyFile]);
+  try {
+    const body = JSON.stringify(reviewFor(jobPod()));
+    const half = Math.floor(body.length / 2);
+    let got = "";
+    const socket = tlsConnect({
+      host: "127.0.0.1",
+      port: webhook.port,
+      ca: ca.caCert,
+      servername: "localhost",
+    });
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.on("data", (chunk: Uint8Array) => got += new TextDecoder().decode(chunk));
+    await new Promise<void>((resolve) => socket.on("secureConnect", () => resolve()));
+    socket.write(
+      `POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${new TextEncoder().encode(body).byteLength}\r\n\r\n${
+          body.slice(0, half)
+        }`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    webhook.terminate();
+    await new Promise((r) => setTimeout(r, 500));
+    socket.write(body.slice(half));
+    const until = Date.now() + 10_000;
+    while (!got.includes('"AdmissionReview"') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    socket.end();
+    await closed;
+    assert.match(got, /^HTTP\/1\.1 200 /, "the review in flight is answered");
+    assert.match(got, /"patchType":"JSONPatch"/);
+  } finally {
+    const { code, ms } = await webhook.stop();
+    await ca.cleanup();
+    assert.equal(code, 0);
+    assert.ok(ms < 12_000, `exited ${Math.round(ms)} ms after SIGTERM`);
+  }
+});
+
 Deno.test("sidekernel webhook: usage errors exit 2 and name the flag and file", async () => {
   const ca = await createTestCa();
   try {
@@ -197,6 +241,19 @@ Deno.test("sidekernel webhook: usage errors exit 2 and name the flag and file", 
       const { code, stderr } = await runWebhookCli(args);
       assert.equal(code, 2, `${args.join(" ")}: ${stderr}`);
       assert.match(stderr, message);
+    }
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = String(taken.addr.port);
+      const args = ["--tls-cert-file", a.certFile, "--tls-key-file", a.keyFile];
+      const busy = await runWebhookCli([...args, "--host", "127.0.0.1", "--port", port]);
+      assert.equal(busy.code, 1);
+      assert.match(
+        busy.stderr,
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`),
+      );
+    } finally {
+      taken.close();
     }
     const help = await new Deno.Command(Deno.execPath(), {
       args: [

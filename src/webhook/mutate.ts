@@ -20,6 +20,7 @@ import {
   injectPod,
   type InjectPodResult,
   type Json,
+  type JsonObject,
 } from "../inject/core.ts";
 import { type AdmissionRequest, type AdmissionResponse, isObject } from "./review.ts";
 
@@ -126,7 +127,8 @@ export function decide(request: AdmissionRequest, options: DecideOptions): Decis
   const required = annotation(pod, INJECT_KEY) === REQUIRED;
   let result: InjectPodResult;
   try {
-    result = injectPod(pod, options.inject, "Pod");
+    result = injectPod(required ? asOptIn(pod) : pod, options.inject, "Pod");
+    if (required && result.kind === "injected") result.pod = keepRequired(result.pod);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const message = `the sidekernel sidecar could not be added: the injection failed (${detail})`;
@@ -158,7 +160,6 @@ export function decide(request: AdmissionRequest, options: DecideOptions): Decis
       operations: 0,
     };
   }
-  const why = `the sidekernel sidecar was not added: ${result.message}`;
   if (required) {
     return deny(
       uid,
@@ -166,10 +167,12 @@ export function decide(request: AdmissionRequest, options: DecideOptions): Decis
       result.reason,
       403,
       "Forbidden",
-      `${why} (the pod's annotation ${INJECT_KEY} is "${REQUIRED}", so it is refused ` +
-        `rather than started without it)`,
+      `the sidekernel sidecar was not added: ${result.message} (the pod's annotation ` +
+        `${INJECT_KEY} is "${REQUIRED}", so it is refused rather than started without it)`,
     );
   }
+  // Warnings already start with "sidekernel: ".
+  const why = `the sidecar was not added: ${result.message}`;
   return {
     response: { uid, allowed: true, warnings: warnings([why, ...result.notes]) },
     outcome: "skipped",
@@ -191,6 +194,29 @@ function deny(
     outcome,
     reason,
     operations: 0,
+  };
+}
+
+/**
+ * `"required"` asks for the same injection as `"true"`, only stricter about
+ * failure, which is the webhook's to enforce: the core sees `"true"`.
+ */
+function asOptIn(pod: Record<string, unknown>): Record<string, unknown> {
+  const metadata = pod.metadata as Record<string, unknown>;
+  const annotations = metadata.annotations as Record<string, unknown>;
+  return {
+    ...pod,
+    metadata: { ...metadata, annotations: { ...annotations, [INJECT_KEY]: "true" } },
+  };
+}
+
+/** Puts `"required"` back, so the patch never rewrites the pod's own annotation. */
+function keepRequired(pod: JsonObject): JsonObject {
+  const metadata = pod.metadata as JsonObject;
+  const annotations = metadata.annotations as JsonObject;
+  return {
+    ...pod,
+    metadata: { ...metadata, annotations: { ...annotations, [INJECT_KEY]: REQUIRED } },
   };
 }
 

@@ -62,6 +62,13 @@ async function run(options: WebhookOptions): Promise<number> {
       pair,
       handler,
       logger,
+    }).catch((error) => {
+      const code = (error as { code?: string }).code ?? (error as Error).name;
+      throw new Error(
+        `cannot listen on ${options.host}:${options.port} (${code}); ` +
+          `choose another --port or --host`,
+        { cause: error },
+      );
     });
     metrics.certificateExpiry.set({}, Math.floor(pair.notAfter.getTime() / 1000));
     const stopWatching = watchCertPair(options, options.reloadIntervalMs, {

@@ -17,6 +17,8 @@ export interface WebhookProcess {
   logs: string[];
   /** SIGTERM, then wait; returns the exit code and how long the exit took. */
   stop(): Promise<{ code: number; ms: number }>;
+  /** Sends SIGTERM and returns at once; {@link stop} then waits for the exit. */
+  terminate(): void;
 }
 
 /** Runs `sidekernel webhook ARGS` to completion (for usage errors). */
@@ -75,13 +77,22 @@ export async function startWebhook(args: string[]): Promise<WebhookProcess> {
       take(value);
     }
   })();
+  let terminatedAt: number | undefined;
   return {
     url,
     port: Number(new URL(url).port),
     pid: child.pid,
     logs,
+    terminate() {
+      terminatedAt ??= performance.now();
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    },
     async stop() {
-      const t0 = performance.now();
+      const t0 = terminatedAt ?? performance.now();
       try {
         child.kill("SIGTERM");
       } catch {
