@@ -16,7 +16,7 @@ set -eu
 ALL_TARGETS="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-msvc"
 
 # Modules loaded as Web Workers are not found by the compiler on its own.
-WORKERS="src/server/worker.ts"
+WORKERS="src/server/worker.ts src/webhook/worker.ts"
 
 cd "$(dirname "$0")/.."
 
