@@ -184,3 +184,28 @@ Deno.test("pod tools send only GET requests", async () => {
     await h.close();
   }
 });
+
+Deno.test("a 3 MB argument is refused with its value quoted and shortened", async () => {
+  const h = await startPodsHarness();
+  try {
+    const big = "x".repeat(3 * 1024 * 1024);
+    const calls: [string, Record<string, unknown>][] = [
+      ["pods_get", { name: big }],
+      ["pods_get", { name: "running-pod", namespace: big }],
+      ["pods_log", { name: "running-pod", container: big }],
+      ["pods_log", { name: "running-pod", grep: big }],
+      ["pods_list", { labelSelector: big }],
+      ["pods_list", { fieldSelector: big }],
+      ["events_list", { pod: big }],
+    ];
+    for (const [tool, args] of calls) {
+      const result = await h.session.call(tool, args);
+      assert(result.isError, `${tool} was not refused`);
+      const text = textOf(result);
+      assert(text.length < 600, `${tool}: ${text.length} characters of error`);
+      assertMatch(text, /"x{80}…" \(3145728 characters\)|is \d+ characters long/);
+    }
+  } finally {
+    await h.close();
+  }
+});

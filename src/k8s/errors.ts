@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { quoteShort } from "../text/quote.ts";
 import type { KubeStatus } from "./types.ts";
 
 /** What a read request asked for: enough to name the RBAC rule it needs. */
@@ -104,7 +105,7 @@ export class NamespaceNotAllowedError extends KubeError {
   constructor(namespace: string, allowed: readonly string[], why?: string) {
     const list = allowed.map((n) => `"${n}"`).join(", ");
     super(
-      `Namespace "${namespace}" is not allowed${why ? ` (${why})` : ""}. ` +
+      `Namespace ${quoteShort(namespace)} is not allowed${why ? ` (${why})` : ""}. ` +
         `Allowed: ${list}. Omit "namespace" to use "${allowed[0]}".`,
     );
     this.name = "NamespaceNotAllowedError";

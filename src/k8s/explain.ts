@@ -56,6 +56,10 @@ export function explainKubeError(err: unknown): string {
       `NetworkPolicy or firewall lets this pod reach it.`;
   }
   if (err instanceof KubeConfigError || err instanceof KubeError) return err.message;
+  if (err instanceof DOMException && (err.name === "AbortError" || err.name === "TimeoutError")) {
+    return `The pod tool call was stopped before it finished (the client cancelled it, or it ` +
+      `ran past its time budget). Narrow it (tailLines, limitBytes, labelSelector) and try again.`;
+  }
   return `Unexpected error while reading from Kubernetes: ${
     err instanceof Error ? err.message : String(err)
   }`;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { quoteShort } from "../text/quote.ts";
 import { InvalidKubeArgumentError } from "./errors.ts";
 
 /** Longest `grep` pattern accepted, in characters. */
@@ -35,7 +36,7 @@ export interface LineMatcher {
  * ```
  */
 export async function compileGrep(pattern: string): Promise<LineMatcher> {
-  const shown = JSON.stringify(pattern.length > 80 ? pattern.slice(0, 80) + "…" : pattern);
+  const shown = quoteShort(pattern);
   if (pattern.length > MAX_GREP_LENGTH) {
     throw new InvalidKubeArgumentError(
       `"grep" is ${pattern.length} characters long; at most ${MAX_GREP_LENGTH} are accepted. ` +

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { quoteShort } from "../text/quote.ts";
 import { InvalidKubeArgumentError, NamespaceNotAllowedError } from "./errors.ts";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -82,7 +83,7 @@ export class NamespaceGuard {
 export function checkPodName(name: string): string {
   if (!isDnsSubdomain(name)) {
     throw new InvalidKubeArgumentError(
-      `"${name}" is not a valid pod name (lower-case letters, digits, "-" and "."). ` +
+      `${quoteShort(name)} is not a valid pod name (lower-case letters, digits, "-" and "."). ` +
         `List pods with pods_list.`,
     );
   }
@@ -96,7 +97,7 @@ export function checkPodName(name: string): string {
  */
 export function checkContainerName(name: string): string {
   if (!isDnsLabel(name)) {
-    throw new InvalidKubeArgumentError(`"${name}" is not a valid container name`);
+    throw new InvalidKubeArgumentError(`${quoteShort(name)} is not a valid container name`);
   }
   return name;
 }
@@ -115,7 +116,7 @@ export function checkFieldSelector(selector: string | undefined): string | undef
     const key = term.split(/!=|==|=/)[0].trim();
     if (key === "metadata.namespace" || key === "involvedObject.namespace") {
       throw new InvalidKubeArgumentError(
-        `fieldSelector "${selector}" may not select on "${key}": ` +
+        `fieldSelector ${quoteShort(selector)} may not select on ${quoteShort(key)}: ` +
           `use the "namespace" argument instead.`,
       );
     }
@@ -138,7 +139,8 @@ function checkSelectorText(selector: string, what: string): void {
   // deno-lint-ignore no-control-regex
   if (selector.length > 1024 || /[\u0000-\u001f]/.test(selector)) {
     throw new InvalidKubeArgumentError(
-      `${what} "${selector.slice(0, 80)}" is too long or has control characters`,
+      `${what} ${quoteShort(selector)} is too long (over 1024 characters) or has control ` +
+        `characters`,
     );
   }
 }
