@@ -165,3 +165,27 @@ async function alive(pid: string): Promise<boolean> {
   const stat = new TextDecoder().decode(out.stdout).trim();
   return stat !== "" && !stat.startsWith("Z");
 }
+
+Deno.test("local executor: a setsid daemon does not outlive python_reset", async () => {
+  const c = await client();
+  const code = [
+    "import subprocess",
+    "d = subprocess.Popen(['sleep', '4322'], start_new_session=True)",
+    "d.pid",
+  ].join("\n");
+  const pid = (await text(c, code)).trim();
+  assert.ok(await alive(pid), "the daemon runs in its own session");
+  await c.callTool({ name: "python_reset", arguments: {} });
+  const end = Date.now() + 5000;
+  while (await alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!await alive(pid), "the daemon was killed with its interpreter");
+});
+
+Deno.test("local executor: a memory bomb gets MemoryError under the ceiling; state is kept", async () => {
+  const c = await client();
+  await text(c, "survivor = 'here'");
+  const out = await text(c, "block = bytearray(64 * 2**30)");
+  assert.match(out, /MemoryError/);
+  assert.match(out, /\[memory\] The code ran out of memory/);
+  assert.equal(await text(c, "print(survivor)"), "here\n");
+});

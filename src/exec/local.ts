@@ -11,6 +11,7 @@
  * @module
  */
 import type { Logger } from "../obs/log.ts";
+import { DEFAULT_MEMORY_LIMIT_MIB, minimalEnv } from "./containment.ts";
 import type { ExecuteRequest, ExecutionResult, Executor, Readiness } from "./executor.ts";
 import { type InterpreterEvents, LocalInterpreter } from "./local_interpreter.ts";
 import { ScopedPool } from "./local_scopes.ts";
@@ -52,25 +53,13 @@ export interface LocalExecutorOptions {
    * @default 16
    */
   maxSessionKernels?: number;
+  /**
+   * Memory ceiling of each interpreter in MiB (`--memory-limit`), 0 for none.
+   * @default DEFAULT_MEMORY_LIMIT_MIB (4096)
+   */
+  memoryLimitMiB?: number;
   /** Told about interpreter life events (metrics). */
   events?: InterpreterEvents;
-}
-
-/**
- * The environment of the code: nothing of sidekernel's own (no token, no
- * `SIDEKERNEL_*`, no service-account path), HOME = the workspace.
- */
-export function localEnv(workspacePath: string, path?: string): Record<string, string> {
-  return {
-    PATH: path ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: workspacePath,
-    LANG: "C.UTF-8",
-    PYTHONUNBUFFERED: "1",
-    PYTHONIOENCODING: "utf-8",
-    PYTHONDONTWRITEBYTECODE: "1",
-    MPLBACKEND: "Agg",
-    TERM: "dumb",
-  };
 }
 
 /**
@@ -89,7 +78,8 @@ export function localEnv(workspacePath: string, path?: string): Record<string, s
  */
 export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   const logger = options.logger.child({ component: "local" });
-  const env = options.env ?? localEnv(options.workspacePath, options.path);
+  const env = options.env ??
+    minimalEnv({ workspacePath: options.workspacePath, path: options.path });
   const pool = new ScopedPool<LocalInterpreter>({
     scope: options.scope ?? "pod",
     idleMs: options.sessionIdleMs ?? 3_600_000,
@@ -101,6 +91,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         python: options.python,
         cwd: options.workspacePath,
         env,
+        memoryLimitMiB: options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB,
         logger,
         timeoutSeconds: options.timeoutSeconds,
         interruptGraceMs: options.interruptGraceMs ?? 3000,

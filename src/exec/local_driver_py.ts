@@ -3,15 +3,15 @@
  * string so a compiled binary carries it. Standard library only, so any
  * python3 (a bare system python, `python:3.x-slim`) runs it.
  *
- * Started as `python -c LOCAL_BOOTSTRAP <driver source> <nonce>`, it forks:
- *
- * - the **supervisor** (the process sidekernel started) becomes the leader of
- *   a new process group and waits. SIGINT is forwarded to the interpreter
- *   (KeyboardInterrupt); SIGTERM kills the whole group. When the
- *   interpreter dies (os._exit, a crash, the memory limit) it writes
- *   `{"type":"exit","code":N}` on the message channel and kills the group,
- *   so nothing the code started outlives its interpreter.
- * - the **interpreter** runs cells in one persistent `__main__` namespace.
+ * It runs under the containment supervisor of src/exec/containment.ts
+ * ({@link localDriverCommand}): the process sidekernel starts is a child
+ * subreaper that forks the interpreter into its own process group with the
+ * memory ceiling, forwards SIGINT to it (KeyboardInterrupt), and when the
+ * interpreter dies (os._exit, a crash, the memory limit) or sidekernel sends
+ * SIGTERM, kills every descendant and exits with the interpreter's status
+ * (128 + N for signal N), so nothing the code started outlives its
+ * interpreter. The interpreter runs cells in one persistent `__main__`
+ * namespace; plots go through the shared `sidekernel_plots` module.
  *
  * Channels (README, "Local executor"): commands arrive as JSON lines on fd 0,
  * which the interpreter moves aside and replaces with /dev/null (so code
@@ -25,20 +25,27 @@
  *
  * @module
  */
+import { supervisedSource } from "./containment.ts";
 import { INPUT_MESSAGE } from "./supervisor.ts";
 
-/** Filename of the driver's frames; left out of tracebacks the user sees. */
-export const DRIVER_FILENAME = "<sidekernel>";
+/**
+ * The `-c` program of one driver process: the supervisor, then the driver.
+ *
+ * @param nonce random word (hex) of this process's output markers
+ * @param memoryLimitMiB `--memory-limit`, 0 for none
+ * @example
+ * ```ts
+ * const source = localDriverCommand("0123abcd", 4096); // python3 -c source
+ * ```
+ */
+export function localDriverCommand(nonce: string, memoryLimitMiB: number): string {
+  if (!/^[0-9a-f]+$/.test(nonce)) throw new Error(`nonce "${nonce}" must be hex`);
+  return supervisedSource(DRIVER_SOURCE.replace("NONCE_HEX", nonce), memoryLimitMiB);
+}
 
-/** The `-c` program: compiles the driver (argv[1]) under its own filename and runs it. */
-export const LOCAL_BOOTSTRAP = `import sys; exec(compile(sys.argv[1], ${
-  JSON.stringify(DRIVER_FILENAME)
-}, "exec"))`;
-
-/** Source of the driver, passed as argv[1] to {@link LOCAL_BOOTSTRAP}; argv[2] is the nonce. */
-export const LOCAL_DRIVER_SOURCE = String.raw`
+const DRIVER_SOURCE = String.raw`
 import os, signal, sys, json
-NONCE = sys.argv[2].encode()
+NONCE = b"NONCE_HEX"
 MSG_FD = 2
 
 def _write_all(fd, data):
@@ -50,39 +57,8 @@ def _write_all(fd, data):
 def _send(obj):
     _write_all(MSG_FD, (json.dumps(obj) + "\n").encode())
 
-def _supervise(child):
-    def forward(signum, frame):
-        try:
-            os.kill(child, signal.SIGINT)
-        except OSError:
-            pass
-    def stop(signum, frame):
-        os.killpg(0, signal.SIGKILL)
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, stop)
-    while True:
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
-        if pid == child:
-            _send({"type": "exit", "code": os.waitstatus_to_exitcode(status)})
-            break
-    os.killpg(0, signal.SIGKILL)
-
-if hasattr(os, "fork"):
-    os.setpgrp()
-    _pid = os.fork()
-    if _pid != 0:
-        _supervise(_pid)
-        os._exit(0)
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
 import ast, base64, builtins, io, linecache, traceback, types
+import sidekernel_plots
 
 _cmd = os.fdopen(os.dup(0), "rb")
 MSG_FD = os.dup(2)
@@ -198,69 +174,21 @@ def clear_output(wait=False):
 
 builtins.display = display
 
-def _show_figures():
-    import matplotlib.pyplot as plt
-    for num in plt.get_fignums():
-        fig = plt.figure(num)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        width, height = fig.get_size_inches() * fig.dpi
-        plain = "<Figure size %dx%d with %d Axes>" % (width, height, len(fig.axes))
-        _publish({"type": "display", "data": {
-            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": plain}})
-    plt.close("all")
-
-class _Plots:
-    """Imports matplotlib with sidekernel's own backend: figures become PNG at show() and at
-    the end of the cell. MPLBACKEND stays Agg for child processes."""
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name == "sidekernel_inline":
-            import importlib.util
-            return importlib.util.spec_from_loader(name, cls)
-        if name != "matplotlib":
-            return None
-        for finder in sys.meta_path:
-            if finder is cls or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None and spec.loader is not None:
-                loader = spec.loader
-                original = loader.exec_module
-                def exec_module(module, original=original):
-                    original(module)
-                    module.rcParams["backend"] = "module://sidekernel_inline"
-                loader.exec_module = exec_module
-                return spec
-        return None
-    @staticmethod
-    def create_module(spec):
-        return None
-    @staticmethod
-    def exec_module(module):
-        from matplotlib.backend_bases import FigureManagerBase
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        module.FigureCanvas = FigureCanvasAgg
-        module.FigureManager = FigureManagerBase
-        module.show = lambda *args, **kwargs: _show_figures()
-
-sys.meta_path.insert(0, _Plots)
+sidekernel_plots.install(lambda bundle: _publish({"type": "display", "data": bundle}))
 _main = types.ModuleType("__main__")
 _main.__dict__.update({"__builtins__": builtins, "display": display,
                        "clear_output": clear_output, "update_display": update_display})
 sys.modules["__main__"] = _main
 _ns = _main.__dict__
-def _plots_at_end():
-    if "matplotlib.pyplot" in sys.modules:
-        _show_figures()
-_hooks = [_plots_at_end]
+_hooks = [sidekernel_plots.flush]
 
 def _drop_driver_frames(te, seen):
     if te is None or id(te) in seen:
         return
     seen.add(id(te))
+    # Only the code's own frames: its cells, files and libraries, not the driver's "<...>" ones.
     te.stack = traceback.StackSummary.from_list(
-        [f for f in te.stack if f.filename != "<sidekernel>"])
+        [f for f in te.stack if not f.filename.startswith("<") or f.filename.startswith("<cell")])
     _drop_driver_frames(te.__cause__, seen)
     _drop_driver_frames(te.__context__, seen)
 
@@ -341,4 +269,7 @@ while True:
     except KeyboardInterrupt:
         _publish({"type": "done", "status": status})
 os._exit(0)
-`.replace("INPUT_MESSAGE", JSON.stringify(INPUT_MESSAGE));
+`.replace(
+  "raise RuntimeError(INPUT_MESSAGE)",
+  `raise RuntimeError(${JSON.stringify(INPUT_MESSAGE)})`,
+);

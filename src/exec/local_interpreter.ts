@@ -7,6 +7,8 @@
  * @module
  */
 import type { ExecuteRequest, ExecutionEnd, ExecutionResult } from "./executor.ts";
+import { memoryLimitNote } from "./containment.ts";
+import type { OutputEvent } from "./executor.ts";
 import { type CellEnd, DriverProcess, type DriverSpawnOptions } from "./local_process.ts";
 
 /** Options of {@link LocalInterpreter}. */
@@ -100,7 +102,13 @@ export class LocalInterpreter {
       this.#note = undefined;
     }
     this.#inCell = true;
-    const ended = proc.run(request.code, request.onOutput);
+    const sink = (event: OutputEvent) => {
+      if (event.type === "error" && event.ename === "MemoryError") {
+        notes.push(memoryLimitNote(this.#o.memoryLimitMiB));
+      }
+      request.onOutput(event);
+    };
+    const ended = proc.run(request.code, sink);
     void ended.finally(() => this.#inCell = false);
     let stop: "timeout" | "cancelled" | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;

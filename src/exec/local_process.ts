@@ -10,7 +10,8 @@
  */
 import type { Logger } from "../obs/log.ts";
 import type { OutputEvent } from "./executor.ts";
-import { LOCAL_BOOTSTRAP, LOCAL_DRIVER_SOURCE } from "./local_driver_py.ts";
+import { oomKillNote } from "./containment.ts";
+import { localDriverCommand } from "./local_driver_py.ts";
 import { type DriverMessage, MarkerScanner, parseDriverMessage } from "./local_protocol.ts";
 
 /** How to start a driver. */
@@ -21,6 +22,8 @@ export interface DriverSpawnOptions {
   cwd: string;
   /** The whole environment of the code. */
   env: Record<string, string>;
+  /** `--memory-limit` of the interpreter in MiB, 0 for none. */
+  memoryLimitMiB: number;
   logger: Logger;
 }
 
@@ -65,7 +68,12 @@ export class DriverProcess {
   /** The interpreter's pid and version, once it said it is ready. */
   readonly ready: Promise<{ pid: number; version: string }>;
 
-  private constructor(child: Deno.ChildProcess, nonce: string, logger: Logger) {
+  private constructor(
+    child: Deno.ChildProcess,
+    nonce: string,
+    logger: Logger,
+    memoryLimitMiB: number,
+  ) {
     this.#child = child;
     this.#scanner = new MarkerScanner(nonce);
     this.#writer = child.stdin.getWriter();
@@ -83,10 +91,9 @@ export class DriverProcess {
         new Promise((resolve) => timer = setTimeout(resolve, DRAIN_MS)),
       ]);
       clearTimeout(timer);
-      const reason = this.#killedBy ??
-        (this.#exitCode !== undefined
-          ? exitReason(this.#exitCode)
-          : exitReason(status.code, status.signal));
+      // The supervisor exits with the interpreter's status, 128 + N for signal N.
+      const code = this.#exitCode ?? (status.code > 128 ? 128 - status.code : status.code);
+      const reason = this.#killedBy ?? exitReason(code, status.signal, memoryLimitMiB);
       this.#cellDone?.({ kind: "exited", reason });
       this.#cellDone = undefined;
       return reason;
@@ -103,7 +110,7 @@ export class DriverProcess {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(options.python, {
-        args: ["-c", LOCAL_BOOTSTRAP, LOCAL_DRIVER_SOURCE, nonce],
+        args: ["-c", localDriverCommand(nonce, options.memoryLimitMiB)],
         cwd: options.cwd,
         clearEnv: true,
         env: options.env,
@@ -114,7 +121,7 @@ export class DriverProcess {
     } catch (error) {
       throw new DriverStartError(options.python, errorName(error), { cause: error });
     }
-    const proc = new DriverProcess(child, nonce, options.logger);
+    const proc = new DriverProcess(child, nonce, options.logger, options.memoryLimitMiB);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       proc.ready.then(() => "ready"),
@@ -260,14 +267,21 @@ const SIGNAL_NAMES: Record<number, string> = {
   15: "SIGTERM",
 };
 
-/** Words for how the interpreter ended; negative codes are signals (Python's convention). */
-export function exitReason(code: number, signal?: Deno.Signal | null): string {
+/**
+ * Words for how the interpreter ended; negative codes are signals (Python's convention).
+ *
+ * @example
+ * ```ts
+ * exitReason(1); // "the Python interpreter exited with status 1 (os._exit, or a crash)"
+ * ```
+ */
+export function exitReason(code: number, signal?: Deno.Signal | null, memoryLimitMiB = 0): string {
   if (signal) return `the Python interpreter was killed by ${signal}`;
   if (code < 0) {
     const n = -code;
     const name = SIGNAL_NAMES[n] ?? `signal ${n}`;
     const hint = n === 9
-      ? " (the memory limit or the system's out-of-memory killer, or an outside kill)"
+      ? `. ${oomKillNote(memoryLimitMiB).replace(/\.$/, "")}`
       : n === 11
       ? " (a crash in native code)"
       : "";
