@@ -24,7 +24,8 @@ const SHAPES = new RegExp(
     String.raw`(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]{20,}`, // Slack webhook path
     String.raw`(?<![\w-])AIza[\w-]{35}`, // Google API key
     String.raw`(?<![\w-])ya29\.[\w-]{20,}`, // Google OAuth access token
-    String.raw`(?<![\w-])sk-[\w-]{20,}`, // OpenAI / Anthropic keys
+    // OpenAI / Anthropic keys: mixed case with digits, unlike a pod named "sk-payments-…".
+    String.raw`(?<![\w-])sk-(?=[\w-]*[A-Z])(?=[\w-]*[0-9])[\w-]{20,}`,
     String.raw`(?<!\w)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}`, // Stripe
     String.raw`(?<!\w)whsec_[A-Za-z0-9]{20,}`, // webhook signing secrets
     String.raw`(?<!\w)npm_[A-Za-z0-9]{36}`, // npm

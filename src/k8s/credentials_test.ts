@@ -47,6 +47,7 @@ Deno.test("maskCredentials() leaves ordinary pod text alone", () => {
       "sha256:4c7a2f5e9b1d3c8a6f0e2d4b7a9c1e3f5d7b9a0c2e4f6a8b0d2c4e6f8a0b2c4d",
       "API_TOKEN=<set> DB_PASSWORD=<secret db/password>",
       "basic setup complete",
+      "sk-payments-api-7d4b9c8f5-x2x8q   1/1  Running",
     ]
   ) {
     assert.equal(maskCredentials(text), text);
@@ -111,7 +112,17 @@ Deno.test("maskCredentials() stays linear on hostile 4 MiB texts", () => {
   const n = 4 * 1024 * 1024;
   const rep = (s: string) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
   for (
-    const unit of ["eyJ", "eyJaaaaaaaaa.", "-----BEGIN ", "password ", "Bearer ", ": ", "a", "x=&?"]
+    const unit of [
+      "eyJ",
+      "eyJaaaaaaaaa.",
+      "-----BEGIN ",
+      "password ",
+      "Bearer ",
+      ": ",
+      "a",
+      "x=&?",
+      "sk-",
+    ]
   ) {
     const t = performance.now();
     maskCredentials(rep(unit));
