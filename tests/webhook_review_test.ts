@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_INJECT_OPTIONS, injectPod } from "../src/inject/core.ts";
-import { MAX_WARNING_LENGTH, MAX_WARNINGS, warnings } from "../src/webhook/mutate.ts";
+import { MAX_WARNING_LENGTH, MAX_WARNINGS, warnings } from "../src/webhook/warnings.ts";
 import {
   applyAnswer,
   inProcess,

@@ -94,6 +94,7 @@ export interface CertWatchEvents {
  * half-written change (new certificate, old key) is reported as an error and
  * tried again at the next change of either file.
  *
+ * @param serving the pair in service, if any: a different pair found at the first look is reported
  * @returns a function that stops the polling
  * @example
  * ```ts
@@ -104,6 +105,7 @@ export function watchCertPair(
   files: CertFiles,
   intervalMs: number,
   events: CertWatchEvents,
+  serving?: CertPair,
 ): () => void {
   let last: string | undefined;
   let stopped = false;
@@ -113,6 +115,9 @@ export function watchCertPair(
       const now = await signature(files);
       if (last === undefined) {
         last = now;
+        // A change between the first load and this look is not lost.
+        const current = serving ? await loadCertPair(files) : undefined;
+        if (current && current.fingerprint !== serving?.fingerprint) events.onChange(current);
       } else if (now !== last) {
         last = now;
         try {

@@ -23,6 +23,7 @@ import {
   type JsonObject,
 } from "../inject/core.ts";
 import { type AdmissionRequest, type AdmissionResponse, isObject } from "./review.ts";
+import { base64, warnings } from "./warnings.ts";
 
 /** The annotation and label that opt a pod in or out, and its strict value. */
 export const INJECT_KEY = "sidekernel.dev/inject";
@@ -64,10 +65,13 @@ export interface DecideOptions {
   inject: InjectOptions;
 }
 
-/** Longest warning kept; the API server may cut longer ones. */
-export const MAX_WARNING_LENGTH = 256;
-/** Most warnings sent for one pod. */
-export const MAX_WARNINGS = 12;
+/**
+ * Longest list (containers, env, volumes, …) a pod may have to be injected.
+ * The patch aligns lists element by element, so its cost grows with their
+ * square; real pods stay far below this, and the bound keeps one review from
+ * holding the webhook for seconds.
+ */
+export const MAX_LIST_LENGTH = 1000;
 
 /**
  * Decides the answer to one admission request. Never throws: a failure of the
@@ -125,6 +129,31 @@ export function decide(request: AdmissionRequest, options: DecideOptions): Decis
     );
   }
   const required = annotation(pod, INJECT_KEY) === REQUIRED;
+  const longest = longestList(pod);
+  if (longest.length > MAX_LIST_LENGTH) {
+    const message = `the pod has a list of ${longest.length} entries at "${longest.path}"; ` +
+      `the webhook injects only pods whose lists have at most ${MAX_LIST_LENGTH}`;
+    if (required) {
+      return deny(
+        uid,
+        "denied",
+        "too-large",
+        403,
+        "Forbidden",
+        `the sidekernel sidecar was not added: ${message}`,
+      );
+    }
+    return {
+      response: {
+        uid,
+        allowed: true,
+        warnings: warnings([`the sidecar was not added: ${message}`]),
+      },
+      outcome: "skipped",
+      reason: "too-large",
+      operations: 0,
+    };
+  }
   let result: InjectPodResult;
   try {
     result = injectPod(required ? asOptIn(pod) : pod, options.inject, "Pod");
@@ -220,36 +249,27 @@ function keepRequired(pod: JsonObject): JsonObject {
   };
 }
 
+/** The longest array anywhere in `value`, and its JSON Pointer (one linear walk). */
+function longestList(value: unknown): { length: number; path: string } {
+  let best = { length: 0, path: "" };
+  const stack: [unknown, string][] = [[value, ""]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string];
+    if (Array.isArray(node)) {
+      if (node.length > best.length) best = { length: node.length, path: path || "/" };
+      node.forEach((item, i) => stack.push([item, `${path}/${i}`]));
+    } else if (isObject(node)) {
+      for (const [key, item] of Object.entries(node)) {
+        stack.push([item, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`]);
+      }
+    }
+  }
+  return best;
+}
+
 function annotation(pod: Record<string, unknown>, key: string): string | undefined {
   const metadata = pod.metadata;
   if (!isObject(metadata) || !isObject(metadata.annotations)) return undefined;
   const value = metadata.annotations[key];
   return typeof value === "string" ? value : undefined;
-}
-
-/**
- * Notes → AdmissionReview warnings: one line each, prefixed `sidekernel: `,
- * at most {@link MAX_WARNING_LENGTH} characters and {@link MAX_WARNINGS} of them.
- */
-export function warnings(notes: readonly string[]): string[] {
-  const lines = notes
-    .map((note) => note.replace(/\s+/g, " ").trim())
-    .filter((note) => note !== "")
-    .map((note) => `sidekernel: ${note}`)
-    .map((line) =>
-      line.length > MAX_WARNING_LENGTH ? `${line.slice(0, MAX_WARNING_LENGTH - 1)}…` : line
-    );
-  if (lines.length <= MAX_WARNINGS) return lines;
-  const kept = lines.slice(0, MAX_WARNINGS - 1);
-  kept.push(`sidekernel: … and ${lines.length - kept.length} more changes (see docs/DEPLOY.md)`);
-  return kept;
-}
-
-function base64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }

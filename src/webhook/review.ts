@@ -115,7 +115,7 @@ const OPERATIONS: readonly AdmissionOperation[] = ["CREATE", "UPDATE", "DELETE",
  *
  * Only the envelope is checked here (version, kind, `request.uid`, the
  * group/version/kind and operation fields); whether the webhook wants the
- * object is decided by {@link ../webhook/mutate.ts}.
+ * object is decided in mutate.ts.
  *
  * @throws {InvalidReviewError} when the body is not JSON, not an
  *   `admission.k8s.io/v1` AdmissionReview, or lacks a well-formed `request`

@@ -87,7 +87,7 @@ async function run(options: WebhookOptions): Promise<number> {
           error: error.message,
         });
       },
-    });
+    }, pair);
     logger.info("serving the admission webhook over HTTPS", {
       url: listener.url,
       port: listener.port,
