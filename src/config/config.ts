@@ -61,6 +61,8 @@ export interface Config {
   maxOutput: number;
   /** Executions at once, all sessions together. */
   maxExecutions: number;
+  /** `--memory-limit`: MiB one subprocess/local execution may allocate; 0 = no ceiling. */
+  memoryLimitMiB: number;
   maxSessions: number;
   sessionIdleSeconds: number;
   shutdownGraceSeconds: number;
@@ -173,6 +175,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     timeoutSeconds: integer(FLAG("timeout"), str("timeout") ?? "120"),
     maxOutput: integer(FLAG("max-output"), str("max-output") ?? "20000"),
     maxExecutions: integer(FLAG("max-executions"), str("max-executions") ?? "64"),
+    memoryLimitMiB: integer(FLAG("memory-limit"), str("memory-limit") ?? "4096"),
     maxSessions: integer(FLAG("max-sessions"), str("max-sessions") ?? "500"),
     sessionIdleSeconds: integer(
       FLAG("session-idle-timeout"),

@@ -186,6 +186,15 @@ export const FLAGS: readonly FlagSpec[] = [
     group: "python",
   },
   {
+    name: "memory-limit",
+    type: "integer",
+    min: 0,
+    max: 16_777_216,
+    defaultText: "4096",
+    help: "MiB of memory one subprocess/local execution may allocate (MemoryError past it); 0: none",
+    group: "python",
+  },
+  {
     name: "jupyter-url",
     type: "string",
     defaultText: "none",

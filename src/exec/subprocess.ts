@@ -1,14 +1,28 @@
 /**
- * The stateless executor: every call writes the code to a file under the
- * workspace and runs it with the local interpreter (`--python`) in its own
- * process group, cwd = workspace, with a minimal environment.
+ * The stateless executor: every call runs in a fresh interpreter state with
+ * the local interpreter (`--python`), cwd = workspace, a minimal environment,
+ * its own process group and the `--memory-limit` ceiling; nothing it starts
+ * outlives the call (docs/SECURITY.md, "Process containment").
+ *
+ * Where the platform has `fork`, a warm pristine interpreter (the fork
+ * server, fork_server.ts) forks each call, which skips interpreter start-up;
+ * elsewhere, or while the fork server is down, each call starts a fresh
+ * process running supervisor.ts's program.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Logger } from "../obs/log.ts";
+import {
+  DEFAULT_MEMORY_LIMIT_MIB,
+  memoryLimitNote,
+  minimalEnv,
+  oomKillNote,
+} from "./containment.ts";
 import type { ExecuteRequest, ExecutionResult, Executor, Readiness } from "./executor.ts";
+import { type CallSink, ForkServer } from "./fork_server.ts";
 import { SUPERVISOR_SOURCE } from "./supervisor.ts";
+import { ControlReader, TextPump } from "./subprocess_io.ts";
 
 /** Options of {@link createSubprocessExecutor}. */
 export interface SubprocessOptions {
@@ -20,6 +34,16 @@ export interface SubprocessOptions {
   /** PATH given to the code (the only variable passed through). */
   path?: string;
   logger: Logger;
+  /**
+   * `--memory-limit`: MiB of memory each call may allocate, 0 for no ceiling.
+   * @default DEFAULT_MEMORY_LIMIT_MIB
+   */
+  memoryLimitMiB?: number;
+  /**
+   * Fork calls from a warm interpreter where the platform has `fork`.
+   * @default true
+   */
+  forkServer?: boolean;
   /**
    * How long to keep reading after the code exited, for output still in pipes.
    * @default 1000
@@ -39,6 +63,13 @@ export class PythonNotFoundError extends Error {
   }
 }
 
+/** One call in flight, whichever way it was started. */
+interface Run {
+  /** Exit status of the supervisor; `null` when the fork server died during the call. */
+  done: Promise<number | null>;
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+}
+
 /**
  * Creates the subprocess executor.
  *
@@ -50,26 +81,27 @@ export class PythonNotFoundError extends Error {
  */
 export function createSubprocessExecutor(options: SubprocessOptions): Executor {
   const cellDir = join(options.workspacePath, ".sidekernel", "cells");
-  const running = new Set<Deno.ChildProcess>();
-  const env: Record<string, string> = {
-    PATH: options.path ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: options.workspacePath,
-    LANG: "C.UTF-8",
-    PYTHONUNBUFFERED: "1",
-    PYTHONIOENCODING: "utf-8",
-    PYTHONDONTWRITEBYTECODE: "1",
-    MPLBACKEND: "Agg",
-    TERM: "dumb",
-  };
+  const memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
+  const env = minimalEnv({ workspacePath: options.workspacePath, path: options.path });
+  const running = new Set<Run>();
+  const forkServer = options.forkServer === false ? undefined : new ForkServer({
+    python: options.python,
+    cwd: options.workspacePath,
+    env,
+    memoryLimitMiB,
+    logger: options.logger,
+  });
+  // Warm it now, so that the first call is fast too.
+  forkServer?.ensure();
 
-  async function execute(request: ExecuteRequest): Promise<ExecutionResult> {
+  function fresh(code: string, sink: CallSink): Run {
     Deno.mkdirSync(cellDir, { recursive: true });
     const file = join(cellDir, `cell-${crypto.randomUUID().slice(0, 8)}.py`);
-    Deno.writeTextFileSync(file, request.code);
+    Deno.writeTextFileSync(file, code);
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(options.python, {
-        args: ["-c", SUPERVISOR_SOURCE, file],
+        args: ["-c", SUPERVISOR_SOURCE, file, String(memoryLimitMiB)],
         cwd: options.workspacePath,
         clearEnv: true,
         env,
@@ -81,44 +113,64 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
       Deno.removeSync(file);
       throw new PythonNotFoundError(options.python, { cause: error });
     }
-    running.add(child);
+    const stdout = pump(child.stdout, (bytes) => sink.output(bytes));
+    const stderr = pump(child.stderr, (bytes) => sink.control(bytes));
+    const done = (async () => {
+      const status = await child.status;
+      // Output can still sit in the pipes: wait for both to end, within a bound.
+      let drainTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all([stdout.done, stderr.done]),
+        new Promise((resolve) => drainTimer = setTimeout(resolve, options.drainMs ?? 1000)),
+      ]);
+      clearTimeout(drainTimer);
+      stdout.cancel();
+      stderr.cancel();
+      Deno.remove(file).catch(() => {});
+      return status.signal ? -(status.code - 128) : status.code;
+    })();
+    return {
+      done,
+      kill: (signal) => {
+        try {
+          child.kill(signal);
+        } catch {
+          // Already exited.
+        }
+      },
+    };
+  }
+
+  async function execute(request: ExecuteRequest): Promise<ExecutionResult> {
+    const text = new TextPump((t) => request.onOutput({ type: "stream", name: "stdout", text: t }));
+    const control = new ControlReader((data) => {
+      text.flush();
+      request.onOutput({ type: "display", data });
+    });
+    const sink: CallSink = { output: (b) => text.push(b), control: (b) => control.push(b) };
+    const forked = forkServer !== undefined && await forkServer.ensure();
+    const run = forked ? forkServer.run(request.code, sink) : fresh(request.code, sink);
+    running.add(run);
     let stopped: "timeout" | "cancelled" | undefined;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     const stop = (why: "timeout" | "cancelled") => {
       if (stopped) return;
       stopped = why;
-      // The supervisor kills its whole process group on SIGTERM.
-      killQuietly(child, "SIGTERM");
-      killTimer = setTimeout(() => killQuietly(child, "SIGKILL"), 2000);
+      // The supervisor kills every descendant on SIGTERM.
+      run.kill("SIGTERM");
+      killTimer = setTimeout(() => run.kill("SIGKILL"), 2000);
     };
     const timer = setTimeout(() => stop("timeout"), options.timeoutSeconds * 1000);
     const onAbort = () => stop("cancelled");
     request.signal?.addEventListener("abort", onAbort, { once: true });
     if (request.signal?.aborted) onAbort();
-
-    const stdout = pump(
-      child.stdout,
-      (text) => request.onOutput({ type: "stream", name: "stdout", text }),
-    );
-    let supervisorText = "";
-    const stderr = pump(child.stderr, (text) => {
-      if (supervisorText.length < 65536) supervisorText += text;
-    });
-    const status = await child.status;
+    const status = await run.done;
     clearTimeout(timer);
     clearTimeout(killTimer);
     request.signal?.removeEventListener("abort", onAbort);
-    running.delete(child);
-    // Output can still sit in the pipes; something that escaped the group may hold them open.
-    let drainTimer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all([stdout.done, stderr.done]),
-      new Promise((resolve) => drainTimer = setTimeout(resolve, options.drainMs ?? 1000)),
-    ]);
-    clearTimeout(drainTimer);
-    stdout.cancel();
-    stderr.cancel();
-    Deno.remove(file).catch(() => {});
+    running.delete(run);
+    text.end();
+    control.end();
 
     if (stopped === "timeout") {
       return {
@@ -127,15 +179,23 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
       };
     }
     if (stopped === "cancelled") return { end: { kind: "cancelled", stateKept: false }, notes: [] };
-    const exit = /sidekernel-exit: (-?\d+)/.exec(supervisorText);
-    const code = exit ? Number(exit[1]) : status.code;
     const notes: string[] = [];
-    if (code < 0) notes.push(`[exit] The process was killed by signal ${-code}.`);
+    if (control.outOfMemory) notes.push(memoryLimitNote(memoryLimitMiB));
+    if (status === null) {
+      notes.push(
+        "[exit] The call was stopped: the warm Python interpreter that runs calls exited " +
+          "during it. Run the code again; a new one is started.",
+      );
+      return { end: { kind: "error" }, notes };
+    }
+    const code = control.exitCode ?? status;
+    if (code === -9) notes.push(oomKillNote(memoryLimitMiB));
+    else if (code < 0) notes.push(`[exit] The process was killed by signal ${-code}.`);
     else if (code !== 0 && code !== 1) notes.push(`[exit] The code exited with status ${code}.`);
-    if (!exit && status.code !== 0) {
-      const detail = supervisorText.trim().split("\n").slice(-3).join(" ").slice(0, 500);
-      options.logger.warn("python supervisor failed", { code: status.code, detail });
-      notes.push(`[exit] The interpreter exited with status ${status.code}. ${detail}`.trim());
+    if (control.exitCode === undefined && status !== 0) {
+      const detail = control.otherText.trim().split("\n").slice(-3).join(" ").slice(0, 500);
+      options.logger.warn("python supervisor failed", { code: status, detail, forked });
+      notes.push(`[exit] The interpreter exited with status ${status}. ${detail}`.trim());
     }
     return { end: { kind: code === 0 ? "ok" : "error" }, notes };
   }
@@ -149,35 +209,23 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
     sessionClosed: () => Promise.resolve(),
     ready: (): Promise<Readiness> =>
       Promise.resolve({ ok: true, detail: `python "${options.python}"` }),
-    close: () => {
-      for (const child of running) killQuietly(child, "SIGTERM");
-      return Promise.resolve();
+    close: async () => {
+      for (const run of running) run.kill("SIGTERM");
+      await forkServer?.close();
     },
   };
 }
 
-function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // Already exited.
-  }
-}
-
-/** Reads a byte stream as UTF-8 text (bad bytes become U+FFFD) until it ends or is cancelled. */
-function pump(stream: ReadableStream<Uint8Array>, onText: (text: string) => void) {
+/** Reads a byte stream until it ends or is cancelled. */
+function pump(stream: ReadableStream<Uint8Array>, onBytes: (bytes: Uint8Array) => void) {
   const reader = stream.getReader();
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   const done = (async () => {
     try {
       while (true) {
         const { value, done } = await reader.read();
         if (done) break;
-        const text = decoder.decode(value, { stream: true });
-        if (text) onText(text);
+        onBytes(value);
       }
-      const rest = decoder.decode();
-      if (rest) onText(rest);
     } catch {
       // Cancelled.
     }

@@ -197,6 +197,7 @@ function createExecutor(
       python: exec.python,
       workspacePath: config.workspacePath,
       timeoutSeconds: config.timeoutSeconds,
+      memoryLimitMiB: config.memoryLimitMiB,
       path: env.path,
       logger,
     });
