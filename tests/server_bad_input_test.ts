@@ -8,7 +8,10 @@ import { type Client, connectStreamable, firstText } from "./support/clients.ts"
 import { makeWorkspace, startServer } from "./support/server.ts";
 
 const ws = makeWorkspace();
-const server = await startServer(["--timeout", "3"], { workspace: ws.path });
+// The subprocess executor: a fresh process per call (fork containment is per call).
+const server = await startServer(["--executor", "subprocess", "--timeout", "3"], {
+  workspace: ws.path,
+});
 const client: Client = await connectStreamable(`${server.url}/mcp`);
 Deno.test.afterAll(async () => {
   await client.close();

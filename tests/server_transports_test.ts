@@ -8,7 +8,10 @@ import { makeWorkspace, ROOT, SERVE_ARGS, startServer } from "./support/server.t
 import parsePrometheus from "parse-prometheus-text-format";
 
 const ws = makeWorkspace();
-const server = await startServer(["--timeout", "20"], { workspace: ws.path });
+// The subprocess executor: its gpt-oss wording is the stateless one asserted below.
+const server = await startServer(["--executor", "subprocess", "--timeout", "20"], {
+  workspace: ws.path,
+});
 
 Deno.test.afterAll(async () => {
   await server.stop();
