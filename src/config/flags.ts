@@ -191,7 +191,7 @@ export const FLAGS: readonly FlagSpec[] = [
     min: 0,
     max: 16_777_216,
     defaultText: "4096",
-    help: "MiB of memory one subprocess/local execution may allocate (MemoryError past it); 0: none",
+    help: "MiB one subprocess/local execution may allocate (then MemoryError); 0: no ceiling",
     group: "python",
   },
   {
