@@ -46,7 +46,7 @@ const usageCases: [string[], RegExp][] = [
   [["--transport", "carrier-pigeon"], /--transport "carrier-pigeon" is not one of: http, stdio/],
   [["--port", "99999"], /--port "99999" is not a whole number from 0 to 65535/],
   [["--timeout", "soon"], /--timeout "soon"/],
-  [["--executor", "docker"], /--executor "docker" is not one of: jupyter, subprocess/],
+  [["--executor", "docker"], /--executor "docker" is not one of: jupyter, local, subprocess/],
   [["--host", "0.0.0.0"], /--host "0.0.0.0" is not a loopback address.*--auth-token-file/],
   [["--auth-token-file", "/nonexistent/token"], /--auth-token-file "\/nonexistent\/token"/],
   [["--executor", "jupyter"], /--executor jupyter needs --jupyter-url/],
@@ -84,12 +84,12 @@ function sources(
   };
 }
 
-Deno.test("loadConfig() defaults: http on 127.0.0.1:8000, subprocess python3, ./workspace", () => {
+Deno.test("loadConfig() defaults: http on 127.0.0.1:8000, local python3 (pod scope), ./workspace", () => {
   const config = loadConfig([], sources());
   assert.equal(config.transport, "http");
   assert.equal(config.host, "127.0.0.1");
   assert.equal(config.port, 8000);
-  assert.deepEqual(config.executor, { kind: "subprocess", python: "python3" });
+  assert.deepEqual(config.executor, { kind: "local", python: "python3", kernelScope: "pod" });
   assert.equal(config.workspacePath, "/home/dev/project/workspace");
   assert.equal(config.timeoutSeconds, 120);
   assert.equal(config.maxOutput, 20000);

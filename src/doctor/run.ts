@@ -54,8 +54,12 @@ export async function collectChecks(
   const executor = config.executor;
   if (executor.kind === "subprocess") rows.push(...await checkPython(executor.python));
   else if (executor.kind === "local") {
-    rows.push(...await checkPython(executor.python));
-    rows.push(...await checkLocalKernel(executor.python, config.workspacePath));
+    const python = await checkPython(executor.python);
+    rows.push(...python);
+    // The interpreter must start at all before its driver can.
+    if (python.every((r) => r.status === "ok")) {
+      rows.push(...await checkLocalKernel(executor.python, config.workspacePath));
+    }
   } else rows.push(...await checkJupyter(executor, options.jupyter));
   if (config.toolsets.includes("pods")) rows.push(...await checkKube(config.kube, options.kube));
   return rows;

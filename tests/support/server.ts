@@ -12,6 +12,7 @@ export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(
 /** `deno run` arguments of the whole CLI, like `deno task sidekernel`. */
 export const SIDEKERNEL_ARGS: readonly string[] = [
   "run",
+  "-q",
   "-P=server",
   "--ignore-env",
   "--unstable-worker-options",
