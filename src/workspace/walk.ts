@@ -69,11 +69,11 @@ export async function walkWorkspace(
   for (let next = 0; next < queue.length; next++) {
     const dir = queue[next];
     const path = dir.relative ? join(realRoot, dir.relative) : realRoot;
-    if (next > 0) await yieldToEventLoop(); // one directory at a time, others served between
-    // Synchronous from here to the end of this directory: a swap has microseconds to hide.
+    if (next > 0) await yieldToEventLoop(); // other requests are served between directories
     const names = readDirectory(path, dir.stats);
     if (!names) continue;
-    for (const name of names) {
+    let whole = true;
+    for (const [i, name] of names.entries()) {
       if (++looked > maxEntries) {
         result.cut = "entries";
         return result;
@@ -82,8 +82,21 @@ export async function walkWorkspace(
         result.cut = "time";
         return result;
       }
+      if (i > 0 && i % YIELD_EVERY === 0) {
+        await yieldToEventLoop();
+        if (!isStill(path, dir.stats)) {
+          whole = false;
+          break;
+        }
+      }
       const relative = dir.relative ? `${dir.relative}/${name}` : name;
       const stats = lstatOrUndefined(join(path, name));
+      // Each entry between two looks at its directory, back to back: had the directory been
+      // swapped for a link, the entry could be someone else's.
+      if (!isStill(path, dir.stats)) {
+        whole = false;
+        break;
+      }
       if (!stats) continue;
       // Another device: a mount point, or a swap towards another file system.
       if (stats.dev !== root.dev) continue;
@@ -95,15 +108,23 @@ export async function walkWorkspace(
       }
       queue.push({ relative, stats, depth: dir.depth + 1 });
     }
-    result.complete.add(dir.relative);
+    if (whole) result.complete.add(dir.relative);
   }
   return result;
 }
 
-/** The names in `path` if it is still the directory `expected` (not swapped for a link). */
-function readDirectory(path: string, expected: fs.BigIntStats): string[] | undefined {
+/** Entries looked at between two turns of the event loop. */
+const YIELD_EVERY = 256;
+
+/** `path` is still the directory `expected` (not swapped for a link or another one). */
+function isStill(path: string, expected: fs.BigIntStats): boolean {
   const now = lstatOrUndefined(path);
-  if (!now?.isDirectory() || !sameFile(now, expected)) return undefined;
+  return now !== undefined && now.isDirectory() && sameFile(now, expected);
+}
+
+/** The names in `path` if it is still the directory `expected`. */
+function readDirectory(path: string, expected: fs.BigIntStats): string[] | undefined {
+  if (!isStill(path, expected)) return undefined;
   try {
     return fs.readdirSync(path);
   } catch {
