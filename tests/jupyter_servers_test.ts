@@ -3,8 +3,8 @@
  * 1.23 and the classic Notebook 6.4 (Debian packages), each at the root and
  * behind a JupyterHub-style base URL. For each: the framing it picks, `x=1`,
  * state across calls, interrupt on timeout, restart, recovery from a kernel
- * the server culled, and the token in no log line (the server's at DEBUG, and
- * sidekernel's).
+ * the server culled, `sidekernel doctor`'s checks, and the token in no log
+ * line (the server's at DEBUG, and sidekernel's).
  */
 import {
   deepStrictEqual as assertEquals,
@@ -12,6 +12,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { type JupyterKind, runCell, startJupyterServer } from "./support/jupyter.ts";
+import { checkJupyter } from "../src/doctor/jupyter.ts";
 import { createJupyterExecutor } from "../src/exec/jupyter.ts";
 import { KernelConnection } from "../src/kernel/connection.ts";
 import { JupyterRestClient } from "../src/kernel/rest.ts";
@@ -73,6 +74,21 @@ for (const c of CASES) {
           conn.close();
           await rest.deleteKernel(kernel.id);
         }
+      });
+
+      await t.step("the doctor's Jupyter checks pass, the token not printed", async () => {
+        const rows = await checkJupyter({
+          kind: "jupyter",
+          url: `${server.url}/?token=${server.token}`,
+          kernelName: "python3",
+          kernelScope: "pod",
+        });
+        assertEquals(rows.map((r) => [r.check, r.status]), [
+          ["jupyter server", "ok"],
+          ["jupyter token", "ok"],
+          ["jupyter kernel", "ok"],
+        ]);
+        assert(!JSON.stringify(rows).includes(server.token));
       });
 
       await t.step("x=1, then state across calls", async () => {
