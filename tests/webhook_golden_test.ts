@@ -2,17 +2,18 @@
  * The webhook and `sidekernel inject` agree: for every pod in every golden
  * manifest of inject (tests/golden/inject/), the pod the API server would
  * create from it (generateName, no name, its controller's ownerReference) is
- * sent as an AdmissionReview, the answer's patch is applied with
- * fast-json-patch, and the result is exactly the pod (template) `inject`
- * prints for that manifest — with no flags, and with injection flags given
- * to both.
+ * sent as an AdmissionReview to a real `sidekernel webhook` process over
+ * HTTPS with a test CA, the answer's patch is applied with fast-json-patch,
+ * and the result is exactly the pod (template) `inject` prints for that
+ * manifest — with no flags, and with the same injection flags given to both.
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { runInject } from "../src/inject/run.ts";
-import { parseWebhookArgs } from "../src/webhook/options.ts";
-import { applyAnswer, inProcess, type Obj, review, reviewFor } from "./support/webhook_harness.ts";
 import { ROOT } from "./support/server.ts";
+import { createTestCa } from "./support/webhook_certs.ts";
+import { applyAnswer, envelope, type Obj, reviewFor } from "./support/webhook_harness.ts";
+import { postReview, startWebhook } from "./support/webhook_process.ts";
 
 const GOLDEN = `${ROOT}/tests/golden/inject`;
 
@@ -86,26 +87,40 @@ const FLAG_SETS: string[][] = [
 for (const flags of FLAG_SETS) {
   const label = flags.length ? ` with ${flags.join(" ")}` : "";
   Deno.test(`every golden manifest of inject: the webhook's patch gives exactly inject's pod${label}`, async () => {
-    const parsed = parseWebhookArgs(["--tls-cert-file", "c", "--tls-key-file", "k", ...flags], "/");
-    assert.equal(parsed.help, false);
-    if (parsed.help) return;
-    const { handle } = inProcess(parsed.options.inject);
+    const ca = await createTestCa();
+    const { certFile, keyFile } = await ca.issue("golden");
+    const webhook = await startWebhook([
+      "--tls-cert-file",
+      certFile,
+      "--tls-key-file",
+      keyFile,
+      ...flags,
+    ]);
+    const client = Deno.createHttpClient({ caCerts: [ca.caCert] });
     let compared = 0;
     let changed = 0;
-    for (const name of goldenInputs) {
-      const input = await Deno.readTextFile(`${GOLDEN}/${name}`);
-      const printed = await inject(flags, input);
-      if (printed.code !== 0) continue; // unusable input: inject refuses it, there is no pod
-      const before = podsOfText(input);
-      const after = podsOfText(printed.stdout);
-      assert.equal(after.length, before.length, `${name}: the same pods in and out`);
-      for (const [i, pod] of before.entries()) {
-        const answer = await review(handle, reviewFor(pod));
-        assert.equal(answer.allowed, true, `${name} pod ${i}: ${answer.status?.message}`);
-        assert.deepEqual(applyAnswer(pod, answer), after[i], `${name} pod ${i}`);
-        compared++;
-        if (answer.patch) changed++;
+    try {
+      for (const name of goldenInputs) {
+        const input = await Deno.readTextFile(`${GOLDEN}/${name}`);
+        const printed = await inject(flags, input);
+        if (printed.code !== 0) continue; // unusable input: inject refuses it, there is no pod
+        const before = podsOfText(input);
+        const after = podsOfText(printed.stdout);
+        assert.equal(after.length, before.length, `${name}: the same pods in and out`);
+        for (const [i, pod] of before.entries()) {
+          const { status, text } = await postReview(client, webhook.url, reviewFor(pod));
+          assert.equal(status, 200, text);
+          const answer = envelope(text);
+          assert.equal(answer.allowed, true, `${name} pod ${i}: ${answer.status?.message}`);
+          assert.deepEqual(applyAnswer(pod, answer), after[i], `${name} pod ${i}`);
+          compared++;
+          if (answer.patch) changed++;
+        }
       }
+    } finally {
+      client.close();
+      assert.equal((await webhook.stop()).code, 0);
+      await ca.cleanup();
     }
     assert.ok(compared >= 8, `compared ${compared} pods`);
     assert.ok(changed >= 5, `${changed} pods got a patch`);
