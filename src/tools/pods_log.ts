@@ -86,7 +86,8 @@ export function podsLogTool(deps: PodsToolDeps): Tool<ReturnType<typeof podsLogI
     name: "pods_log",
     title: "Read a pod's log",
     description: "Read the last lines of a container's log (default 100), optionally only " +
-      'lines matching grep. Example: {"name": "web-7d4b9-x2x8q", "grep": "error", "tailLines": 1000}',
+      "lines matching grep; credentials in it are shown as <redacted: N chars>. " +
+      'Example: {"name": "web-7d4b9-x2x8q", "grep": "error|panic", "tailLines": 1000}',
     inputSchema: podsLogInput(deps),
     outputSchema: podsLogOutput,
     annotations: READ_ONLY_ANNOTATIONS,
