@@ -10,6 +10,9 @@ missing=""
 # The classic Notebook server (6.x), the other server kind the Jupyter tests run.
 /usr/bin/python3 -c "import notebook" 2>/dev/null || missing="$missing jupyter-notebook"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# The subprocess executor's plot, memory-ceiling and containment tests use these.
+/usr/bin/python3 -c "import numpy, pandas, matplotlib" 2>/dev/null ||
+  missing="$missing python3-numpy python3-pandas python3-matplotlib"
 # The local executor's plot tests draw with Debian's matplotlib.
 /usr/bin/python3 -c "import matplotlib" 2>/dev/null || missing="$missing python3-matplotlib"
 [ -z "$missing" ] && exit 0
