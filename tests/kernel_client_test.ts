@@ -76,6 +76,14 @@ Deno.test("KernelConnection talks to a real kernel over both framings, fast", as
         const denied = await anonymous.listKernels().catch((e) => e);
         assert(denied instanceof JupyterHttpError && denied.status === 403);
         assert(denied.message.includes("--jupyter-token"));
+        // A URL copied from the browser (`/lab`) is not the base URL: the error says so.
+        const lab = new JupyterRestClient({ url: `${server.url}/lab`, token: server.token });
+        const notFound = await lab.info().catch((e) => e);
+        assert(notFound instanceof JupyterHttpError && notFound.status === 404);
+        assert(notFound.message.includes(`${server.url}/lab/api`));
+        assert(
+          notFound.message.includes("check --jupyter-url") && notFound.message.includes('"/lab"'),
+        );
       },
     );
 

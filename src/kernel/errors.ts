@@ -38,6 +38,9 @@ export class JupyterHttpError extends Error {
   constructor(what: string, status: number, detail: string, options?: ErrorOptions) {
     const hint = status === 401 || status === 403
       ? "; check --jupyter-token or --jupyter-token-file"
+      : status === 404
+      ? "; check --jupyter-url: it must be the server's base URL, with its base path if it has one" +
+        ' (e.g. "http://127.0.0.1:8888/user/alice/"), without "/lab" or "/tree"'
       : "";
     super(`${what} failed with HTTP ${status}${detail ? `: ${detail}` : ""}${hint}`, options);
     this.name = "JupyterHttpError";
