@@ -59,6 +59,9 @@ Deno.test("POST /mutate: on the admitted pod the kernel's container loses the AP
     "a container that is not the kernel's keeps exactly its mounts",
   );
   assert.ok(mounts("sidekernel").includes(SA_PATH), "the sidecar gets a token of its own");
+  // The API server re-runs its ServiceAccount plugin after a webhook's patch; with automount on it
+  // would mount the token into the Jupyter container again.
+  assert.equal((after as { spec: Obj }).spec.automountServiceAccountToken, false);
 });
 
 Deno.test("POST /mutate: a pod already injected is left alone (reinvocationPolicy IfNeeded is safe)", async () => {
