@@ -237,6 +237,13 @@ function toMcpError(error: unknown, uri: string, log: Logger): McpError {
   if (error instanceof NotRegularFileError) {
     return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
   }
+  if (errorCode(error) === "EACCES" || errorCode(error) === "EPERM") {
+    return new McpError(
+      ErrorCode.InvalidParams,
+      `cannot read "${uri}": the server's user may not read it (its mode denies access); ` +
+        `make it readable (e.g. chmod a+r) or read it with the python tool`,
+    );
+  }
   if (error instanceof PathNotFoundError || errorCode(error) === "ENOENT") {
     return new McpError(RESOURCE_NOT_FOUND, `cannot read "${uri}": ${because}`);
   }
