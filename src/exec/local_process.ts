@@ -180,8 +180,10 @@ export class DriverProcess {
     let buffer = "";
     try {
       for await (const chunk of lines) {
+        // Search only the new text: a line with a large image arrives in many chunks.
+        const from = buffer.length;
         buffer += chunk;
-        let nl = buffer.indexOf("\n");
+        let nl = buffer.indexOf("\n", from);
         while (nl !== -1) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
