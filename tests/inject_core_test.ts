@@ -209,7 +209,10 @@ for (const [what, input, more, reason, message] of refusals) {
 }
 
 const badAnnotations: [Obj, RegExp][] = [
-  [{ "sidekernel.dev/inject": "yes" }, /sidekernel.dev\/inject: "yes" is not "true" or "false"/],
+  [
+    { "sidekernel.dev/inject": "yes" },
+    /sidekernel.dev\/inject: "yes" is not "true", "required" or "false"/,
+  ],
   [
     { "sidekernel.dev/jupyter-url": "localhost:8888" },
     /jupyter-url: "localhost:8888" is not an http/,

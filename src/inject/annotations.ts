@@ -23,7 +23,7 @@ export const STATUS_ANNOTATION = `${PREFIX}status`;
 
 /** Every annotation the injection reads, with what it overrides (for help and errors). */
 export const ANNOTATIONS: Readonly<Record<string, string>> = Object.freeze({
-  inject: `"false" leaves the pod as it is; "true" (or absent) injects`,
+  inject: `"false" leaves the pod as it is; "true", "required" (or absent) inject`,
   "jupyter-container": "name of the Jupyter container (--jupyter-container)",
   "jupyter-url": "Jupyter URL as the sidecar sees it (--jupyter-url)",
   "jupyter-token-secret": `NAME/KEY of Jupyter's token, or "none" (--jupyter-token-secret)`,
@@ -68,8 +68,9 @@ export function applyAnnotations(metadata: unknown, options: InjectOptions): Ann
       pattern.test(value) ? value : (bad(`a valid ${what} name`), undefined);
     switch (key) {
       case "inject":
+        // "required" is the webhook's: it refuses a pod that cannot take the sidecar.
         if (value === "false") optOut = true;
-        else if (value !== "true") bad(`"true" or "false"`);
+        else if (value !== "true" && value !== "required") bad(`"true", "required" or "false"`);
         continue;
       case "status":
         continue;
