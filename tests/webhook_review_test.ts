@@ -227,6 +227,7 @@ Deno.test("GET /healthz, /readyz, /metrics: probes answer, metrics count reviews
 });
 
 Deno.test("warnings() keeps each note one line, prefixed, at most 256 characters and 12 of them", () => {
+  assert.deepEqual(warnings(["bell\u0007 esc\u001b[31m"]), ["sidekernel: bell? esc?[31m"]);
   const out = warnings([
     "a\nb",
     "",

@@ -11,12 +11,15 @@ export const MAX_WARNING_LENGTH = 256;
 export const MAX_WARNINGS = 12;
 
 /**
- * Notes → AdmissionReview warnings: one line each, prefixed `sidekernel: `,
- * at most {@link MAX_WARNING_LENGTH} characters and {@link MAX_WARNINGS} of them.
+ * Notes → AdmissionReview warnings: one line each, control characters
+ * replaced by `?`, prefixed `sidekernel: `, at most
+ * {@link MAX_WARNING_LENGTH} characters and {@link MAX_WARNINGS} of them.
  */
 export function warnings(notes: readonly string[]): string[] {
   const lines = notes
-    .map((note) => note.replace(/\s+/g, " ").trim())
+    // Notes quote the pod's own strings, unvalidated at admission: no control characters.
+    // deno-lint-ignore no-control-regex
+    .map((note) => note.replace(/\s+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "?").trim())
     .filter((note) => note !== "")
     .map((note) => `sidekernel: ${note}`)
     .map((line) =>
