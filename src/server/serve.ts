@@ -186,6 +186,7 @@ function createExecutor(
       python: exec.python,
       workspacePath: config.workspacePath,
       timeoutSeconds: config.timeoutSeconds,
+      memoryLimitMiB: config.memoryLimitMiB,
       scope: exec.kernelScope,
       path: env.path,
       logger,
