@@ -213,7 +213,7 @@ Deno.test("a file saved in outputs/ sends list_changed and updated to a subscrib
     await f.session.client.subscribeResource({ uri: `${f.prefix}outputs` });
     await assertRefusedSubscribe(f, `file://${f.root}/../secret.txt`);
 
-    await delay(100); // the watcher starts asynchronously
+    await delay(500); // the watcher's first walk runs asynchronously
     await Deno.writeFile(join(f.root, "outputs", "image-2.png"), PNG);
     await withTimeout(Promise.all([listChanged.promise, gotUpdate.promise]), 5000);
     assertEquals(updated, [`${f.prefix}outputs`]);

@@ -97,6 +97,25 @@ Deno.test("readContainedFile() refuses a final symlink and a symlinked parent, e
   }
 });
 
+Deno.test("readContainedFile() takes no path outside its root: `..` after the check, the /workspace2 prefix trap", async () => {
+  const { base, ws, secret } = await tree();
+  try {
+    await Deno.mkdir(`${ws}2`);
+    await Deno.writeTextFile(`${ws}2/steal.txt`, "planted-secret");
+    for (
+      const path of [
+        join(ws, "sub", "..", "..", "outside", "secret.txt"),
+        `${ws}2/steal.txt`,
+        secret,
+      ]
+    ) {
+      await rejects(() => readContainedFile(ws, path, MiB), RangeError);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
 Deno.test("readContainedFile() refuses FIFOs, sockets and devices at once, without blocking", async () => {
   const { base, ws } = await tree();
   try {

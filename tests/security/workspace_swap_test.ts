@@ -148,3 +148,47 @@ Deno.test("resources/read under a kernel swapping symlinks: 2,000 reads, 0 outsi
     await sh(`rm -rf ${shm}`);
   }
 });
+
+Deno.test("outputs/ replaced by a symlink out: long output is still answered, nothing is written outside", async () => {
+  const ws = makeWorkspace();
+  const outside = `${ws.path}-outside`;
+  await Deno.mkdir(outside);
+  const server = await startServer(
+    ["--toolsets", "python,files", "--max-output", "1000", "--shutdown-grace", String(GRACE_S)],
+    { workspace: ws.path },
+  );
+  const client = await connectStreamable(`${server.url}/mcp`);
+  let stopped = false;
+  try {
+    const planted = await python(
+      client,
+      `import os, shutil\nshutil.rmtree("outputs", ignore_errors=True)\n` +
+        `os.symlink(${JSON.stringify(outside)}, "outputs")\nprint("planted")`,
+    );
+    assert.match(planted, /planted/);
+    const long = await python(client, `print("x" * 5000)`);
+    assert.match(long, /characters/);
+    assert.match(long, /could not be saved \(path "outputs" is refused: a symlink/);
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(outside)) names.push(entry.name);
+    assert.deepEqual(names, [], "nothing was written through the link");
+    assert.equal(await fetch(`${server.url}/healthz`).then((r) => r.text()), "ok\n");
+    await client.close();
+    const started = Date.now();
+    assert.equal(await server.stop(), 0);
+    stopped = true;
+    assert.ok(
+      Date.now() - started < (GRACE_S + 5) * 1000,
+      `SIGTERM took ${Date.now() - started} ms`,
+    );
+  } catch (error) {
+    throw new Error(`${error}\nserver log:\n${server.logs.slice(-20).join("\n")}`, {
+      cause: error,
+    });
+  } finally {
+    await client.close().catch(() => {});
+    if (!stopped) await server.stop();
+    ws.cleanup();
+    await Deno.remove(outside, { recursive: true });
+  }
+});
