@@ -10,10 +10,21 @@ import { join } from "node:path";
 import { type Client, connectStreamable, firstText } from "../support/clients.ts";
 import { jupyterFlags, startJupyterServer } from "../support/jupyter.ts";
 import { makeWorkspace, type ServerProcess, startServer } from "../support/server.ts";
-import { processesMatching, sleep, waitFor } from "./support/procs.ts";
+import { processes, processesMatching, sleep, waitFor } from "./support/procs.ts";
 import { record, since } from "./support/report.ts";
 
 const GRACE_S = 4;
+
+/** Living processes whose working directory is `dir` (every cell process of a workspace). */
+async function processesIn(dir: string) {
+  return (await processes()).filter((p) => {
+    try {
+      return Deno.readLinkSync(`/proc/${p.pid}/cwd`) === dir;
+    } catch {
+      return false;
+    }
+  });
+}
 /** What the process may take past the grace: interrupting, answering, deleting kernels. */
 // Answers, then the DELETE of every kernel sidekernel created (Jupyter waits for each to exit).
 const EXIT_SLACK_MS = 5000;
@@ -77,28 +88,38 @@ async function terminateAndCheck(
 Deno.test("SIGTERM during 20 subprocess executions: all answered, exit 0 within the grace, no orphans", async () => {
   const ws = makeWorkspace();
   const server = await startServer(
-    ["--timeout", "60", "--shutdown-grace", String(GRACE_S), "--max-executions", "64"],
+    [
+      "--executor",
+      "subprocess",
+      "--timeout",
+      "60",
+      "--shutdown-grace",
+      String(GRACE_S),
+      "--max-executions",
+      "64",
+    ],
     { workspace: ws.path },
   );
   const clients = await Promise.all(
     Array.from({ length: 21 }, () => connectStreamable(`${server.url}/mcp`)),
   );
-  const cells = join(ws.path, ".sidekernel");
   try {
     const settled = Array(20).fill(0);
     // Even calls end within the grace; odd ones would run for 30 s.
     const calls = Array.from({ length: 20 }, (_, i) =>
       call(
         clients[i],
-        i % 2 === 0 ? "import time\ntime.sleep(2)\nprint('done')" : "import time\ntime.sleep(30)",
+        `import time\nopen("started-${i}", "w").close()\n` +
+          (i % 2 === 0 ? "time.sleep(2)\nprint('done')" : "time.sleep(30)"),
         settled,
         i,
       ));
-    const running = async () =>
-      new Set((await processesMatching(cells)).map((p) => p.args)).size >= 20;
+    const running = () =>
+      [...Deno.readDirSync(ws.path)].filter((e) => e.name.startsWith("started-")).length >= 20;
     assert.ok(await waitFor(running, 15_000), "20 cells running");
     const r = await terminateAndCheck(server, calls, settled, clients[20], (i) => i % 2 === 0);
-    const orphans = await processesMatching(cells);
+    // Cell processes, and the warm interpreter that forks them, all have the workspace as cwd.
+    const orphans = await processesIn(ws.path);
     record({
       group: "sigterm",
       name: "subprocess executor: SIGTERM with 20 cells running (10 × 2 s, 10 × 30 s)",
@@ -115,7 +136,7 @@ Deno.test("SIGTERM during 20 subprocess executions: all answered, exit 0 within 
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
     await server.stop();
-    for (const p of await processesMatching(cells)) Deno.kill(p.pid, "SIGKILL");
+    for (const p of await processesIn(ws.path)) Deno.kill(p.pid, "SIGKILL");
     ws.cleanup();
   }
 });
