@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { commandWords } from "./jupyter_settings.ts";
+import { commandWords } from "./command_line.ts";
 import { type Obj, objs, str } from "./shape.ts";
 
 /** A container and where it sits in the pod spec. */

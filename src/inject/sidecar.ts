@@ -10,7 +10,7 @@
  * @module
  */
 import { projectedTokenVolume } from "./credentials.ts";
-import type { TokenSource } from "./jupyter_settings.ts";
+import type { TokenSource } from "./jupyter_token.ts";
 import { type Obj, SERVICE_ACCOUNT_DIR } from "./shape.ts";
 
 /** Name of the injected container. */
