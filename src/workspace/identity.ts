@@ -183,6 +183,7 @@ export function lstatOrChangedSync(path: string, shown: string): fs.BigIntStats 
     return fs.lstatSync(path, { bigint: true });
   } catch (error) {
     if (GONE.has(errorCode(error) ?? "")) throw new PathChangedError(shown, "vanished");
+    if (errorCode(error) === "ELOOP") throw new PathChangedError(shown, "symlink");
     throw deniedAsChange(error, shown);
   }
 }

@@ -17,6 +17,7 @@ import {
   NotRegularFileError,
   PathChangedError,
   READ_FLAGS,
+  sameFile,
   verifyOpenedSync,
 } from "./identity.ts";
 
@@ -112,17 +113,24 @@ export function listContainedDirectory(
     const opened = fs.fstatSync(fd, { bigint: true });
     if (!opened.isDirectory()) throw new NotRegularFileError(shown, kindOf(opened));
     verifyOpenedSync(realRoot, realPath, opened);
-    const all = fs.readdirSync(realPath);
+    const all = readNames(realPath, shown);
     const names = all.slice(0, maxEntries);
     const more = all.length - names.length;
     const entries: DirectoryEntry[] = [];
     for (const name of names) {
-      let stats: fs.BigIntStats;
+      let stats: fs.BigIntStats | undefined;
       try {
         stats = fs.lstatSync(join(realPath, name), { bigint: true });
       } catch {
-        continue; // gone since the listing (or never ours): not shown
+        // gone since the listing (or never ours): not shown
       }
+      // Each entry right after a look at the directory itself: had it been swapped for a link,
+      // the entry could be someone else's.
+      const now = lstatOrChangedSync(realPath, shown);
+      if (now.isSymbolicLink() || !sameFile(now, opened)) {
+        throw new PathChangedError(shown, "replaced");
+      }
+      if (!stats) continue;
       if (!stats.isDirectory() && stats.dev !== opened.dev) {
         throw new PathChangedError(shown, "replaced");
       }
@@ -132,6 +140,17 @@ export function listContainedDirectory(
     return { entries, more };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function readNames(path: string, shown: string): string[] {
+  try {
+    return fs.readdirSync(path);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === "ENOENT") throw new PathChangedError(shown, "vanished");
+    if (code === "ENOTDIR") throw new PathChangedError(shown, "replaced");
+    throw deniedAsChange(error, shown);
   }
 }
 

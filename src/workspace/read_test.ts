@@ -276,3 +276,32 @@ while True:
     os.rename(j("d"), j("d.real")); os.symlink(outside, j("d"))
     os.unlink(j("d")); os.rename(j("d.real"), j("d"))
 `;
+
+Deno.test("listContainedDirectory() under a hostile swapper: 500 listings, no outside name", async () => {
+  const { base, ws, secret } = await tree();
+  await Deno.writeTextFile(join(base, "outside", "outside-only.txt"), "x");
+  const swapper = await startRacer(SWAPPER, ws, secret, join(base, "outside"));
+  let listed = 0;
+  let refused = 0;
+  try {
+    for (let i = 0; i < 500; i++) {
+      try {
+        const { entries } = listContainedDirectory(ws, join(ws, "d"), 100);
+        const names = entries.map((e) => e.name);
+        assert.ok(!names.includes("outside-only.txt"), `listing ${i}: ${names.join()}`);
+        listed++;
+      } catch (error) {
+        if (!(error instanceof PathChangedError || error instanceof NotRegularFileError)) {
+          throw error;
+        }
+        refused++;
+      }
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  } finally {
+    swapper.kill("SIGKILL");
+    await swapper.status;
+    await Deno.remove(base, { recursive: true });
+  }
+  assert.equal(listed + refused, 500);
+});
