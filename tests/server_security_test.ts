@@ -36,8 +36,10 @@ Deno.test("2 × 1,000 sessions opened and abandoned expire; the second wave adds
       assert.equal(await gauge(), 0, "every abandoned session expired");
       rss.push(await rssMiB(server.pid));
     }
+    // Kept sessions would make wave 2 grow like wave 1 (≈ 110 MiB here); V8's heap settling adds
+    // 6–35 MiB on this 2-core machine under load (measured over 6 runs).
     assert.ok(
-      rss[2] - rss[1] < 30,
+      rss[2] - rss[1] < (rss[1] - rss[0]) / 2,
       `RSS MiB at start, after wave 1, after wave 2: ${rss.map((r) => r.toFixed(0)).join(", ")}`,
     );
     const client = await connectStreamable(`${server.url}/mcp`);
