@@ -20,7 +20,6 @@ import {
   injectPod,
   type InjectPodResult,
   type Json,
-  type JsonObject,
 } from "../inject/core.ts";
 import { type AdmissionRequest, type AdmissionResponse, isObject } from "./review.ts";
 import { base64, warnings } from "./warnings.ts";
@@ -156,8 +155,7 @@ export function decide(request: AdmissionRequest, options: DecideOptions): Decis
   }
   let result: InjectPodResult;
   try {
-    result = injectPod(required ? asOptIn(pod) : pod, options.inject, "Pod");
-    if (required && result.kind === "injected") result.pod = keepRequired(result.pod);
+    result = injectPod(pod, options.inject, "Pod");
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const message = `the sidekernel sidecar could not be added: the injection failed (${detail})`;
@@ -223,29 +221,6 @@ function deny(
     outcome,
     reason,
     operations: 0,
-  };
-}
-
-/**
- * `"required"` asks for the same injection as `"true"`, only stricter about
- * failure, which is the webhook's to enforce: the core sees `"true"`.
- */
-function asOptIn(pod: Record<string, unknown>): Record<string, unknown> {
-  const metadata = pod.metadata as Record<string, unknown>;
-  const annotations = metadata.annotations as Record<string, unknown>;
-  return {
-    ...pod,
-    metadata: { ...metadata, annotations: { ...annotations, [INJECT_KEY]: "true" } },
-  };
-}
-
-/** Puts `"required"` back, so the patch never rewrites the pod's own annotation. */
-function keepRequired(pod: JsonObject): JsonObject {
-  const metadata = pod.metadata as JsonObject;
-  const annotations = metadata.annotations as JsonObject;
-  return {
-    ...pod,
-    metadata: { ...metadata, annotations: { ...annotations, [INJECT_KEY]: REQUIRED } },
   };
 }
 
