@@ -334,3 +334,22 @@ for (const [what, before, after, count] of diffCases) {
     assert.deepEqual(applyJsonPatch(before, ops), after);
   });
 }
+
+Deno.test("rbacYaml(): the Role inject prints has exactly the rules of deploy/base/role.yaml", async () => {
+  const { parse, parseAllDocuments } = await import("yaml");
+  const { rbacYaml } = await import("../src/inject/rbac.ts");
+  const base = parse(await Deno.readTextFile(new URL("../deploy/base/role.yaml", import.meta.url)));
+  const [role, binding] = parseAllDocuments(rbacYaml("fl-notebook", "kubeflow")).map((d) =>
+    (d as { toJS(): Obj }).toJS()
+  );
+  assert.deepEqual(role.rules, base.rules);
+  assert.equal((role.metadata as Obj).name, base.metadata.name);
+  assert.deepEqual(binding.subjects, [
+    { kind: "ServiceAccount", name: "fl-notebook", namespace: "kubeflow" },
+  ]);
+  assert.deepEqual(binding.roleRef, {
+    apiGroup: "rbac.authorization.k8s.io",
+    kind: "Role",
+    name: base.metadata.name,
+  });
+});

@@ -12,7 +12,7 @@ import { injectPod, type InjectPodResult, type WorkloadKind } from "./core.ts";
 import type { InjectOptions } from "./flags.ts";
 import { diffJsonPatch, type Json, type JsonObject } from "./json_patch.ts";
 import { type Obj, obj, str } from "./shape.ts";
-import { applyYamlPatch } from "./yaml_patch.ts";
+import { applyYamlPatch, YamlPatchError } from "./yaml_patch.ts";
 
 /** The input cannot be used: invalid YAML/JSON, empty, or a workload without a pod spec. */
 export class InjectInputError extends Error {
@@ -107,7 +107,14 @@ function injectYaml(text: string, options: InjectOptions): InjectTextResult {
   const ignored: string[] = [];
   let output = "";
   docs.forEach((doc, i) => {
-    const before = doc.toJS({ maxAliasCount: 100 }) as Json;
+    let before: Json;
+    try {
+      before = doc.toJS({ maxAliasCount: 100 }) as Json;
+    } catch (e) {
+      // npm:yaml refuses alias expansion past maxAliasCount (a "billion laughs" document).
+      const detail = e instanceof Error ? e.message : String(e);
+      throw new InjectInputError(`document ${i + 1}: ${detail}`, { cause: e });
+    }
     const walked = walk(before, i + 1, options);
     outcomes.push(...walked.outcomes);
     ignored.push(...walked.ignored);
@@ -120,7 +127,12 @@ function injectYaml(text: string, options: InjectOptions): InjectTextResult {
       output += source;
       return;
     }
-    applyYamlPatch(doc, diffJsonPatch(before, walked.after));
+    try {
+      applyYamlPatch(doc, diffJsonPatch(before, walked.after));
+    } catch (e) {
+      if (!(e instanceof YamlPatchError)) throw e;
+      throw new InjectInputError(`document ${i + 1}: ${e.message}`, { cause: e });
+    }
     // Print sequences the way this document wrote them ("key:\n- a" or "key:\n  - a").
     const indentSeq = !/^( *)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(source);
     let printed = doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 });

@@ -174,22 +174,41 @@ function diffArray(path: string, a: Json[], b: Json[], ops: JsonPatchOp[]): void
   }
 }
 
-/** The pairs of a longest common subsequence of `a` and `b` under `same`. */
+/**
+ * The pairs of a longest common subsequence of `a` and `b` under `same`. The
+ * common head and tail are matched first, so the quadratic table covers only
+ * the changed middle: an injection that appends to a list of thousands stays linear.
+ */
 function align(a: Json[], b: Json[], same: (x: Json, y: Json) => boolean): [number, number][] {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i][j] = same(a[i], b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  let head = 0;
+  while (head < a.length && head < b.length && same(a[head], b[head])) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head && tail < b.length - head &&
+    same(a[a.length - 1 - tail], b[b.length - 1 - tail])
+  ) tail++;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < head; i++) pairs.push([i, i]);
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const n = midA.length;
+  const m = midB.length;
+  if (n > 0 && m > 0) {
+    const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i][j] = same(midA[i], midB[j])
+          ? lcs[i + 1][j + 1] + 1
+          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    for (let i = 0, j = 0; i < n && j < m;) {
+      if (same(midA[i], midB[j])) pairs.push([head + i++, head + j++]);
+      else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+      else j++;
     }
   }
-  const pairs: [number, number][] = [];
-  for (let i = 0, j = 0; i < n && j < m;) {
-    if (same(a[i], b[j])) pairs.push([i++, j++]);
-    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
-    else j++;
-  }
+  for (let t = tail; t > 0; t--) pairs.push([a.length - t, b.length - t]);
   return pairs;
 }
 
