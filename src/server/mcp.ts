@@ -11,7 +11,16 @@ import type { Metrics, ToolOutcome } from "../obs/metrics.ts";
 import { OUTCOME_META, type Tool, type ToolContext, type Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
 import { isBudgetAbort } from "./budget.ts";
-import { type CallToolResult, McpServer } from "./sdk.ts";
+import type { z } from "zod";
+import {
+  type CallToolResult,
+  McpServer,
+  type RequestHandlerExtra,
+  type ServerNotification,
+  type ServerRequest,
+} from "./sdk.ts";
+
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** What the factories need; built once at start-up. */
 export interface ServerDeps {
@@ -69,7 +78,7 @@ export function createPythonServer(deps: ServerDeps): McpServer {
 
 function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
   const { logger, metrics } = deps;
-  server.registerTool(
+  server.registerTool<z.ZodRawShape, z.ZodRawShape>(
     tool.name,
     {
       title: tool.title,
@@ -78,8 +87,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       outputSchema: tool.outputSchema,
       annotations: tool.annotations,
     },
-    // deno-lint-ignore no-explicit-any
-    (async (args: any, extra: any) => {
+    async (args: Record<string, unknown>, extra: ToolExtra) => {
       const token = extra._meta?.progressToken;
       const context: ToolContext = {
         sessionId: extra.sessionId,
@@ -115,7 +123,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
         const why = error instanceof Error ? error.message : String(error);
         return { content: [{ type: "text", text: `${tool.name} failed: ${why}` }], isError: true };
       }
-    }) as never,
+    },
   );
 }
 
