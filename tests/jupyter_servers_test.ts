@@ -1,7 +1,8 @@
 /**
  * The server matrix of docs/JUPYTER.md, against real servers: jupyter_server
  * 1.23 and the classic Notebook 6.4 (Debian packages), each at the root and
- * behind a JupyterHub-style base URL. For each: the framing it picks, `x=1`,
+ * behind a JupyterHub-style base URL, and a single-user server of a real
+ * JupyterHub 3.0 (Debian `jupyterhub`) reached with a Hub API token. For each: the framing it picks, `x=1`,
  * state across calls, interrupt on timeout, restart, recovery from a kernel
  * the server culled, `sidekernel doctor`'s checks, and the token in no log
  * line (the server's at DEBUG, and sidekernel's).
@@ -11,7 +12,14 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { type JupyterKind, runCell, startJupyterServer } from "./support/jupyter.ts";
+import {
+  type JupyterKind,
+  type JupyterServer,
+  type JupyterServerOptions,
+  runCell,
+  startJupyterServer,
+} from "./support/jupyter.ts";
+import { startJupyterHub } from "./support/jupyterhub.ts";
 import { checkJupyter } from "../src/doctor/jupyter.ts";
 import { createJupyterExecutor } from "../src/exec/jupyter.ts";
 import { KernelConnection } from "../src/kernel/connection.ts";
@@ -25,6 +33,8 @@ interface Case {
   version: RegExp;
   framing: "v1" | "legacy";
   baseUrl?: string;
+  /** A single-user server spawned by a real JupyterHub. */
+  hub?: boolean;
 }
 
 const CASES: Case[] = [
@@ -32,17 +42,22 @@ const CASES: Case[] = [
   { kind: "jupyter_server", version: /^1\./, framing: "v1", baseUrl: "/user/alice/" },
   { kind: "notebook", version: /^6\./, framing: "legacy" },
   { kind: "notebook", version: /^6\./, framing: "legacy", baseUrl: "/user/alice/" },
+  { kind: "jupyter_server", version: /^1\./, framing: "v1", hub: true },
 ];
 
+function start(c: Case): Promise<JupyterServer> {
+  const options: JupyterServerOptions = { logLevel: "DEBUG", cullIdleSeconds: CULL_SECONDS };
+  return c.hub
+    ? startJupyterHub(options)
+    : startJupyterServer({ ...options, kind: c.kind, baseUrl: c.baseUrl });
+}
+
 for (const c of CASES) {
-  const name = `${c.kind}${c.baseUrl ? ` behind "${c.baseUrl}"` : ""}`;
+  const name = c.hub
+    ? "a JupyterHub single-user server and a Hub token"
+    : `${c.kind}${c.baseUrl ? ` behind "${c.baseUrl}"` : ""}`;
   Deno.test(`createJupyterExecutor() works with ${name}`, async (t) => {
-    const server = await startJupyterServer({
-      kind: c.kind,
-      baseUrl: c.baseUrl,
-      logLevel: "DEBUG",
-      cullIdleSeconds: CULL_SECONDS,
-    });
+    const server = await start(c);
     const logs: string[] = [];
     const logger = createLogger("debug", (line) => logs.push(line));
     // The URL as a user gives it: with the trailing slash of the base URL.

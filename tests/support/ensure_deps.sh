@@ -9,6 +9,9 @@ missing=""
   missing="$missing python3-jupyter-server python3-ipykernel"
 # The classic Notebook server (6.x), the other server kind the Jupyter tests run.
 /usr/bin/python3 -c "import notebook" 2>/dev/null || missing="$missing jupyter-notebook"
+# A real JupyterHub (3.0, with configurable-http-proxy) spawns a single-user server for them too.
+/usr/bin/python3 -c "import jupyterhub" 2>/dev/null && command -v configurable-http-proxy >/dev/null ||
+  missing="$missing jupyterhub"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 # The subprocess executor's plot, memory-ceiling and containment tests use these.
 /usr/bin/python3 -c "import numpy, pandas, matplotlib" 2>/dev/null ||

@@ -204,14 +204,23 @@ function serverArgs(
   return [...args, ...(options.extraArgs ?? [])];
 }
 
-function freePort(): number {
+/** A free loopback TCP port (free when asked; the caller binds it soon after). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
 }
 
-async function waitForApi(
+/**
+ * Polls `GET {url}/api` with the token until it answers 2xx.
+ *
+ * @param url Base URL of a Jupyter server.
+ * @param token Its token.
+ * @param exited Resolves when the server process exits (then polling stops).
+ * @returns True when it answered within 30 s.
+ */
+export async function waitForApi(
   url: string,
   token: string,
   exited: Promise<Deno.CommandStatus>,
@@ -230,26 +239,35 @@ async function waitForApi(
   return false;
 }
 
-async function drain(stream: ReadableStream<Uint8Array>, onText: (t: string) => void) {
+/** Reads a process's output stream to its end, handing each decoded chunk to `onText`. */
+export async function drain(
+  stream: ReadableStream<Uint8Array>,
+  onText: (t: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   try {
     for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
   } catch { /* stream closed */ }
 }
 
-async function killChild(child: Deno.ChildProcess): Promise<void> {
+/** SIGKILLs a child process and waits for its exit. */
+export async function killChild(child: Deno.ChildProcess): Promise<void> {
   try {
     child.kill("SIGKILL");
   } catch { /* already gone */ }
   await child.status;
 }
 
-/** Kills every process whose command line names a connection file in `runtimeDir`. */
-async function killKernels(runtimeDir: string): Promise<void> {
+/**
+ * SIGKILLs every process whose command line contains `text` (a test's own temp
+ * dir, e.g. the runtime dir named by each kernel's connection file), and waits
+ * until they are gone.
+ */
+export async function killKernels(text: string): Promise<void> {
   const { stdout } = await new Deno.Command("ps", { args: ["-eo", "pid=,args="], stdout: "piped" })
     .output();
   const pids = new TextDecoder().decode(stdout).split("\n")
-    .filter((line) => line.includes(runtimeDir))
+    .filter((line) => line.includes(text))
     .map((line) => Number.parseInt(line.trim(), 10))
     .filter((pid) => Number.isInteger(pid) && pid > 0);
   for (const pid of pids) {
@@ -271,7 +289,8 @@ async function living(pids: number[]): Promise<number> {
   return new TextDecoder().decode(stdout).split("\n").filter((s) => s && !s.startsWith("Z")).length;
 }
 
-function delay(ms: number): Promise<void> {
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
