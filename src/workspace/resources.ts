@@ -142,7 +142,7 @@ export async function readWorkspaceEntry(
   const relative = workspace.relativeOf(realPath);
   const info = lstatOrChangedSync(realPath, relative || ".");
   if (info.isDirectory()) {
-    return { uri, mimeType: "text/plain", text: directoryListing(workspace, realPath) };
+    return { uri, mimeType: "text/plain", text: await directoryListing(workspace, realPath) };
   }
   const limit = options.maxBytes ?? 10 * 1024 * 1024;
   const bytes = await readContainedFile(workspace.realRoot, realPath, limit);
@@ -162,9 +162,9 @@ const TYPE_LETTERS: Record<string, string> = {
   "block device": "b",
 };
 
-function directoryListing(workspace: Workspace, realPath: string): string {
+async function directoryListing(workspace: Workspace, realPath: string): Promise<string> {
   const relative = workspace.relativeOf(realPath);
-  const { entries, more } = listContainedDirectory(
+  const { entries, more } = await listContainedDirectory(
     workspace.realRoot,
     realPath,
     MAX_DIRECTORY_ENTRIES + 1,

@@ -10,7 +10,7 @@
  * is removed and created again. A walk opens nothing, so FIFOs, sockets,
  * devices, unreadable directories, deep trees and 100k files cannot stop it;
  * it starts from the root path on every round, so a replaced root is simply
- * walked again. Its cost is bounded: the next round waits at least five
+ * walked again. Its cost is bounded: the next round waits at least ten
  * times as long as the last walk took. See docs/RELIABILITY.md.
  *
  * @module
@@ -29,7 +29,7 @@ export interface WorkspaceChange {
 
 /** Options of {@link watchWorkspace}. */
 export interface WatchOptions {
-  /** Time between two walks, in ms (at least 5 × the last walk's duration). @default 1000 */
+  /** Time between two walks, in ms (at least 10 × the last walk's duration). @default 1000 */
   pollMs?: number;
   /** Bounds of each walk, and directories not entered. */
   walk?: WalkOptions;
@@ -94,7 +94,7 @@ export function watchWorkspace(
     }
     first.resolve();
     if (!closed) {
-      timer = setTimeout(round, Math.max(pollMs, 5 * (Date.now() - started)));
+      timer = setTimeout(round, Math.max(pollMs, 10 * (Date.now() - started)));
     }
   };
   void round();
