@@ -269,6 +269,33 @@ Deno.test("subprocess executor: output in order, input() fails fast, fresh state
   }
 });
 
+Deno.test("subprocess executor: code that SIGKILLs its own supervisor leaves nothing behind", async () => {
+  const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
+  const exec = createSubprocessExecutor({
+    python: PYTHON,
+    workspacePath: ws,
+    timeoutSeconds: 30,
+    logger: silentLogger,
+  });
+  try {
+    Deno.writeTextFileSync(join(ws, "pids.txt"), "");
+    const ran = await run(
+      exec,
+      RECORD + ESCAPES["double fork + setsid daemon"] +
+        "record(os.getpid())\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(30)",
+    );
+    assert.equal(ran.end, "error");
+    assert.ok(ran.ms < 10_000, `answered in ${ran.ms} ms`);
+    const pids = recordedPids(ws);
+    assert.equal(pids.length, 2);
+    assert.deepEqual(pids.filter(alive), [], "the daemon and the code itself are gone");
+    assert.equal((await run(exec, "print('next')")).text, "next\n");
+  } finally {
+    await exec.close();
+    Deno.removeSync(ws, { recursive: true });
+  }
+});
+
 Deno.test("subprocess executor: code that kills the fork server gets a clear answer; the next call works", async () => {
   const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
   const exec = createSubprocessExecutor({

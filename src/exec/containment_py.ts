@@ -155,7 +155,7 @@ def _exit_code(status):
     return 1
 
 
-def supervise(run_child, memory_mib=0, forward=(), pre_fork=None):
+def supervise(run_child, memory_mib=0, forward=()):
     """Runs run_child() in a forked child under containment; returns its exit code.
 
     The child gets its own process group and the memory ceiling; run_child's
@@ -164,10 +164,8 @@ def supervise(run_child, memory_mib=0, forward=(), pre_fork=None):
     killed (Linux: via the subreaper; elsewhere: the child's process group).
     """
     become_subreaper()
-    stopping = []
 
     def on_term(*_):
-        stopping.append(True)
         raise _Stop()
 
     signal.signal(signal.SIGTERM, on_term)
@@ -179,6 +177,7 @@ def supervise(run_child, memory_mib=0, forward=(), pre_fork=None):
             for sig in forward:
                 signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
             os.setpgid(0, 0)
+            set_parent_death_signal(signal.SIGKILL)
             limit_memory(memory_mib)
             code = run_child()
             code = 0 if code is None else int(code)
@@ -212,7 +211,8 @@ def supervise(run_child, memory_mib=0, forward=(), pre_fork=None):
                 break
             if got == pid:
                 code = _exit_code(status)
-    except _Stop:
+    except (_Stop, KeyboardInterrupt):
+        # SIGTERM from sidekernel, or a terminal's Ctrl-C reaching this process group.
         code = -signal.SIGTERM
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if _subreaper:

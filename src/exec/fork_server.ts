@@ -102,13 +102,16 @@ export class ForkServer {
         },
       }),
     ).catch(() => {});
+    let wasReady = false;
+    ready.then((ok) => wasReady = ok);
     child.status.then((status) => {
       markReady(false);
       if (this.#process === process) this.#process = undefined;
       for (const call of process.calls.values()) call.resolve(null);
       process.calls.clear();
       if (!this.#closed) {
-        this.#retryAt = Date.now() + 1000;
+        // One that never got ready (an interpreter that cannot run it) is not retried soon.
+        this.#retryAt = Date.now() + (wasReady ? 1000 : 60_000);
         this.#opts.logger.warn("python fork server exited; it will be started again", {
           code: status.code,
           signal: status.signal,

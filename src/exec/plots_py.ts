@@ -48,8 +48,8 @@ class _Finder:
     """Provides the backend module, and picks the backend right after matplotlib loads."""
 
     def find_spec(self, name, path=None, target=None):
-        import importlib.util
         if name == _BACKEND_NAME:
+            import importlib.util
             return importlib.util.spec_from_loader(name, _BackendLoader())
         if name != "matplotlib":
             return None
@@ -98,6 +98,8 @@ def install(emit):
     """Sends each rendered figure to emit(bundle); matplotlib uses our backend once imported."""
     global _emit
     _emit = emit
+    # Loaded now, not while the finder runs (Python >= 3.13 no longer loads it at start-up).
+    import importlib.util
     if not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
     if "matplotlib" in sys.modules:
