@@ -146,3 +146,57 @@ Deno.test("walkWorkspace() stops at its entry, depth and time bounds", async () 
     await Deno.remove(base, { recursive: true });
   }
 });
+
+/** Runs `source` (TypeScript) with deno as user "nobody"; needs root and setpriv. */
+function asNobody(dir: string, source: string): string {
+  Deno.writeTextFileSync(join(dir, "probe.ts"), source);
+  const out = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), "run", "-q"]
+      .concat(["--no-config", "--allow-read", join(dir, "probe.ts")]),
+    env: { HOME: dir, DENO_DIR: join(dir, ".deno") },
+    stderr: "piped",
+  }).outputSync();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}
+
+const canDropRoot = Deno.uid() === 0 &&
+  new Deno.Command("setpriv", { args: ["--version"] }).outputSync().success;
+
+Deno.test({
+  name: "walkWorkspace() as an unprivileged user skips a mode-000 directory; a read says EACCES",
+  ignore: !canDropRoot, // as root, mode 000 stops nothing (root bypasses file modes)
+  fn: async () => {
+    const base = await Deno.makeTempDir({ prefix: "sidekernel-nobody-" });
+    try {
+      await Deno.chmod(base, 0o755);
+      const ws = join(base, "ws");
+      await Deno.mkdir(join(ws, "closed"), { recursive: true });
+      await Deno.mkdir(join(ws, "open"));
+      await Deno.writeTextFile(join(ws, "closed", "secret.txt"), "s");
+      await Deno.writeTextFile(join(ws, "open", "a.txt"), "a");
+      await Deno.writeTextFile(join(ws, "unreadable.txt"), "u");
+      await Deno.chmod(join(ws, "closed"), 0o000);
+      await Deno.chmod(join(ws, "unreadable.txt"), 0o000);
+      const here = new URL(".", import.meta.url).pathname;
+      const out = asNobody(
+        base,
+        `import { walkWorkspace } from "${here}walk.ts";
+import { readContainedFile } from "${here}read.ts";
+const r = await walkWorkspace(${JSON.stringify(ws)});
+const code = await readContainedFile(${JSON.stringify(ws)}, ${
+          JSON.stringify(join(ws, "unreadable.txt"))
+        }, 10).then(() => "read", (e) => e.code);
+console.log(JSON.stringify({ entries: r.entries.map((e) => e.relative).sort(), complete: [...r.complete].sort(), code }));`,
+      );
+      assert.deepEqual(JSON.parse(out), {
+        entries: ["closed", "open", "open/a.txt", "unreadable.txt"],
+        complete: ["", "open"],
+        code: "EACCES",
+      });
+    } finally {
+      await Deno.chmod(join(base, "ws", "closed"), 0o755).catch(() => {});
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
