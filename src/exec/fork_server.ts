@@ -69,6 +69,11 @@ export class ForkServer {
     this.#opts = options;
   }
 
+  /** True while a warm interpreter runs. */
+  get running(): boolean {
+    return this.#process !== undefined;
+  }
+
   /** Starts the interpreter when none runs; resolves true once it is ready to fork. */
   ensure(): Promise<boolean> {
     if (this.#closed || Deno.build.os === "windows") return Promise.resolve(false);

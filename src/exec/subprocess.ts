@@ -143,10 +143,7 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
 
   async function execute(request: ExecuteRequest): Promise<ExecutionResult> {
     const text = new TextPump((t) => request.onOutput({ type: "stream", name: "stdout", text: t }));
-    const control = new ControlReader((data) => {
-      text.flush();
-      request.onOutput({ type: "display", data });
-    });
+    const control = new ControlReader((data) => request.onOutput({ type: "display", data }));
     const sink: CallSink = { output: (b) => text.push(b), control: (b) => control.push(b) };
     const forked = forkServer !== undefined && await forkServer.ensure();
     const run = forked ? forkServer.run(request.code, sink) : fresh(request.code, sink);
@@ -208,7 +205,11 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
       Promise.resolve("Nothing to reset: every call already runs in a fresh Python process."),
     sessionClosed: () => Promise.resolve(),
     ready: (): Promise<Readiness> =>
-      Promise.resolve({ ok: true, detail: `python "${options.python}"` }),
+      Promise.resolve({
+        ok: true,
+        detail: `python "${options.python}"` +
+          (forkServer?.running ? ", calls forked from a warm interpreter" : ""),
+      }),
     close: async () => {
       for (const run of running) run.kill("SIGTERM");
       await forkServer?.close();

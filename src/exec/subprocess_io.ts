@@ -21,9 +21,6 @@ export class TextPump {
     if (text) this.#onText(text);
   }
 
-  /** Nothing to do between chunks (text is passed on as it is decoded); kept for symmetry. */
-  flush(): void {}
-
   /** Passes on what is left at the end of the stream. */
   end(): void {
     const rest = this.#decoder.decode();
