@@ -58,6 +58,9 @@ def _send(obj):
     _write_all(MSG_FD, (json.dumps(obj) + "\n").encode())
 
 import ast, base64, builtins, io, linecache, traceback, types
+# Loaded before sidekernel_plots' import hook runs: on Python 3.13 it is not loaded at start-up,
+# and the hook's own "import importlib.util" would otherwise recurse through the hook.
+import importlib.util
 import sidekernel_plots
 
 _cmd = os.fdopen(os.dup(0), "rb")
