@@ -195,6 +195,24 @@ Deno.test("resources/list shows the newest files, skips .sidekernel/ and links t
   }
 });
 
+Deno.test("resources/list shows a link that stays inside with its target's size, never FIFOs or sockets", async () => {
+  const f = await fixture();
+  try {
+    await Deno.symlink("notes.txt", join(f.root, "alias.txt"));
+    const fifo = await new Deno.Command("mkfifo", { args: [join(f.root, "pipe")] }).output();
+    assert(fifo.success, "mkfifo");
+    const { resources } = await f.session.client.listResources();
+    const alias = resources.find((r) => r.name === "alias.txt");
+    assertEquals(alias?.size, "hello, workspace\n".length);
+    assert(!resources.some((r) => r.name === "pipe"), "a FIFO is not listed");
+    const error = await readError(f, `${f.prefix}pipe`);
+    assertMatch(error.message, /"pipe" is a FIFO \(named pipe\), not a regular file/);
+    assertEquals(await readText(f, `${f.prefix}alias.txt`), "hello, workspace\n");
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("a file saved in outputs/ sends list_changed and updated to a subscriber", async () => {
   const f = await fixture();
   try {

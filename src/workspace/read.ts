@@ -79,6 +79,29 @@ export async function readContainedFile(
   }
 }
 
+/**
+ * The `fstat` of the regular file `realPath` under `realRoot`, opened and
+ * checked exactly like {@link readContainedFile} but without reading it (for
+ * the size and time of a file a listed symlink leads to).
+ *
+ * @throws {NotRegularFileError | PathChangedError}
+ */
+export function statContainedFile(realRoot: string, realPath: string): fs.BigIntStats {
+  const shown = componentsBelow(realRoot, realPath).join("/") || ".";
+  const before = lstatOrChangedSync(realPath, shown);
+  if (before.isSymbolicLink()) throw new PathChangedError(shown, "symlink");
+  if (!before.isFile()) throw new NotRegularFileError(shown, kindOf(before));
+  const fd = openNoFollowSync(realPath, shown, 0);
+  try {
+    const opened = fs.fstatSync(fd, { bigint: true });
+    if (!opened.isFile()) throw new NotRegularFileError(shown, kindOf(opened));
+    verifyOpenedSync(realRoot, realPath, opened);
+    return opened;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** One entry of a directory listing. */
 export interface DirectoryEntry {
   readonly name: string;

@@ -11,14 +11,13 @@
  * @module
  */
 import type fs from "node:fs";
-import fsp from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BlobResourceContents, Resource, TextResourceContents } from "../server/sdk.ts";
 import { kindOf, lstatOrChangedSync } from "./identity.ts";
 import { decodeText, isTextual, mimeTypeOf, toBase64 } from "./mime.ts";
 import { isWithin, type Workspace } from "./paths.ts";
-import { listContainedDirectory, readContainedFile } from "./read.ts";
+import { listContainedDirectory, readContainedFile, statContainedFile } from "./read.ts";
 import { type WalkOptions, walkWorkspace } from "./walk.ts";
 
 export { formatBytes, ResourceTooLargeError } from "./read.ts";
@@ -191,7 +190,7 @@ async function directoryListing(workspace: Workspace, realPath: string): Promise
   return lines.join("\n") + "\n";
 }
 
-/** The `lstat` of the regular file a workspace symlink leads to, if it stays inside. */
+/** The `fstat` of the regular file a workspace symlink leads to, if it stays inside. */
 async function linkedFile(
   workspace: Workspace,
   relative: string,
@@ -199,8 +198,7 @@ async function linkedFile(
   try {
     const real = await workspace.resolve(relative);
     if (!isWithin(workspace.realRoot, real)) return undefined;
-    const stats = await fsp.lstat(real, { bigint: true });
-    return stats.isFile() ? stats : undefined;
+    return statContainedFile(workspace.realRoot, real);
   } catch {
     return undefined; // dangling, escaping or vanished: not listed
   }
