@@ -12,7 +12,9 @@
  * 3. walks the path again from the workspace root with `lstat`: every parent
  *    must be a directory (never a symlink), and the last component must be the
  *    very inode that was opened (device + inode), on the same file system as
- *    its directory.
+ *    its directory. The open, the `fstat` and the walk run synchronously, back
+ *    to back, so a swap gets microseconds rather than an event-loop turn;
+ *    readers walk once more after reading.
  *
  * Why a walk after the open rather than a per-component open: Node's `fs`
  * has no `openat`, so opening each parent by its path would still let the OS
@@ -22,7 +24,7 @@
  * a pod the workspace is its own volume, so a file of the sidecar's own file
  * system (tokens, kubeconfig, `/etc`) is on another device than any workspace
  * directory and is refused whatever the timing. See docs/SECURITY.md
- * ("Workspace files").
+ * ("Classes 1 and 2 (workspace files)").
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Reading what the kernel may be changing: a regular file by a no-follow
  * open, checked by identity and read with a hard byte cap; a directory's
  * entries with the same identity checks. See identity.ts for the rules and
- * docs/SECURITY.md ("Workspace files") for what they guarantee.
+ * docs/SECURITY.md ("Classes 1 and 2 (workspace files)") for what they guarantee.
  *
  * @module
  */

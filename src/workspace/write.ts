@@ -5,7 +5,7 @@
  * the created file by identity before writing a byte, and writes through the
  * descriptor. Code that replaces `outputs/` by a symlink to somewhere else
  * gets a refusal, not a file written there. See identity.ts and
- * docs/SECURITY.md ("Workspace files").
+ * docs/SECURITY.md ("Classes 1 and 2 (workspace files)").
  *
  * Synchronous, because the output renderer that saves images and long text
  * is; each call is a handful of local system calls.
