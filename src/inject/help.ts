@@ -7,7 +7,7 @@ import { ANNOTATIONS, PREFIX } from "./annotations.ts";
 import { DEFAULT_IMAGE } from "./flags.ts";
 
 const annotationLines = Object.entries(ANNOTATIONS)
-  .map(([key, what]) => `  ${(PREFIX + key).padEnd(33)} ${what}`)
+  .map(([key, what]) => `  ${(PREFIX + key).padEnd(36)} ${what}`)
   .join("\n");
 
 /** The text of `sidekernel inject --help`. */
