@@ -11,7 +11,8 @@ Checks what "sidekernel serve" with the same flags would need, and prints one
 table with a fix under every row that is not ok:
 
   workspace          exists and is writable
-  python             (subprocess executor) --python runs print(1+1)
+  python             (local, subprocess executor) --python runs print(1+1)
+  local kernel       (local executor) the driver starts, keeps x = 1 + 1, shows x
   jupyter server     (jupyter executor) GET /api answers
   jupyter token      GET /api/kernelspecs is accepted
   jupyter kernel     a kernel starts, runs 1+1, and is deleted
