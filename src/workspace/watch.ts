@@ -10,14 +10,17 @@
  * is removed and created again. A walk opens nothing, so FIFOs, sockets,
  * devices, unreadable directories, deep trees and 100k files cannot stop it;
  * it starts from the root path on every round, so a replaced root is simply
- * walked again. Its cost is bounded: the next round waits at least ten
- * times as long as the last walk took. See docs/RELIABILITY.md.
+ * walked again. Its cost is bounded: the next round waits ten times as long
+ * as the last walk took (at most 10 s; a walk stops after 2 s). See docs/RELIABILITY.md.
  *
  * @module
  */
 import type { Logger } from "../obs/log.ts";
 import { join } from "node:path";
 import { type WalkOptions, type WalkResult, walkWorkspace } from "./walk.ts";
+
+/** Longest wait between two walks, in ms, however long the last walk took. */
+const MAX_WAIT_MS = 10_000;
 
 /** One batch of changes. */
 export interface WorkspaceChange {
@@ -29,7 +32,7 @@ export interface WorkspaceChange {
 
 /** Options of {@link watchWorkspace}. */
 export interface WatchOptions {
-  /** Time between two walks, in ms (at least 10 × the last walk's duration). @default 1000 */
+  /** Time between two walks, in ms (or 10 × the last walk, up to 10 s, if longer). @default 1000 */
   pollMs?: number;
   /** Bounds of each walk, and directories not entered. */
   walk?: WalkOptions;
@@ -94,7 +97,10 @@ export function watchWorkspace(
     }
     first.resolve();
     if (!closed) {
-      timer = setTimeout(round, Math.max(pollMs, 10 * (Date.now() - started)));
+      timer = setTimeout(
+        round,
+        Math.max(pollMs, Math.min(10 * (Date.now() - started), MAX_WAIT_MS)),
+      );
     }
   };
   void round();
