@@ -144,6 +144,18 @@ export const GOLDEN_CASES: GoldenCase[] = [
     },
   },
   {
+    name: "jupyterlab-helm.deployment",
+    input: "jupyterlab-helm.deployment.in.yaml",
+    args: [],
+    expect: {
+      url: "http://127.0.0.1:8888/",
+      token: token("lab-jupyterlab", "application-password"),
+      workspace: "/home/jovyan/work",
+      volume: "data",
+      jupyter: "jupyterlab",
+    },
+  },
+  {
     name: "minimal-notebook.replicaset",
     input: "minimal-notebook.replicaset.in.yaml",
     args: ["--jupyter-token-secret", "jupyter-token/token"],
