@@ -253,6 +253,31 @@ def _execute(source):
         _state["running"] = False
     return status
 
+def _parent_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+def _watch_sidekernel():
+    # If sidekernel itself dies (SIGKILL, a crash) while a cell runs, nobody would read the
+    # end of stdin: the supervisor is told to stop everything when its parent changes.
+    import threading, time
+    try:
+        supervisor = os.getppid()
+        sidekernel = _parent_of(supervisor)
+    except Exception:
+        return
+    def watch():
+        while True:
+            time.sleep(1)
+            try:
+                if _parent_of(supervisor) != sidekernel:
+                    os.kill(supervisor, signal.SIGTERM)
+                    return
+            except Exception:
+                return
+    threading.Thread(target=watch, name="sidekernel-watch", daemon=True).start()
+
+_watch_sidekernel()
 _send({"type": "ready", "pid": os.getpid(), "version": sys.version.split()[0]})
 while True:
     line = _cmd.readline()
