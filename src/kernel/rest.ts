@@ -9,6 +9,14 @@
  * `?token=` pasted into `--jupyter-url` is taken out of the URL and used as the
  * token. The token never appears in errors or logs (docs/JUPYTER.md).
  *
+ * A server without a token (auth done in front of it, e.g. by a proxy) checks
+ * XSRF on every `POST`/`DELETE`: Tornado's double-submit check, the
+ * `X-XSRFToken` header must match the `_xsrf` cookie. Both are sent on every
+ * request that is not a `GET`, with one random value per client (a browser
+ * page of another site can neither read nor set that cookie, which is what the
+ * check protects; a client of its own sends both). Servers with a token skip
+ * the check.
+ *
  * @module
  */
 
@@ -64,6 +72,9 @@ export class JupyterRestClient {
   readonly #token?: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  /** The `_xsrf` value sent as both cookie and header (hex: Tornado's plain token form). */
+  readonly #xsrf = [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
 
   /** @param options Server URL, token, timeout. */
   constructor(options: JupyterRestOptions) {
@@ -190,6 +201,10 @@ export class JupyterRestClient {
   ): Promise<unknown> {
     const headers = this.authHeaders();
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") {
+      headers["X-XSRFToken"] = this.#xsrf;
+      headers.Cookie = `_xsrf=${this.#xsrf}`;
+    }
     let res: Response;
     try {
       res = await this.#fetch(`${this.url}${path}`, {

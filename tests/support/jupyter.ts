@@ -66,6 +66,11 @@ export interface JupyterServerOptions {
   /** The server's `--log-level`, e.g. `DEBUG` (every request is logged). @default its own */
   logLevel?: "DEBUG" | "INFO" | "WARN";
   /**
+   * Start the server with no token and no password (auth left to something in front of
+   * it); `token` is then `""`. Such a server checks XSRF on every POST and DELETE.
+   */
+  noToken?: boolean;
+  /**
    * Cull idle kernels after this many seconds, checked every second, connected ones too.
    * @default no culling
    */
@@ -101,7 +106,7 @@ export async function startJupyterServer(
   const runtimeDir = `${rootDir}/.runtime`;
   await Deno.mkdir(runtimeDir);
   const port = freePort();
-  const token = crypto.randomUUID().replaceAll("-", "");
+  const token = options.noToken ? "" : crypto.randomUUID().replaceAll("-", "");
   const kind = options.kind ?? "jupyter_server";
   const basePath = options.baseUrl ? `/${options.baseUrl.replace(/^\/+|\/+$/g, "")}` : "";
   const url = `http://127.0.0.1:${port}${basePath}`;
@@ -190,6 +195,7 @@ function serverArgs(
     `--${app}.port=${port}`,
     `--${app}.port_retries=0`,
     `--${app}.token=${token}`,
+    ...(options.noToken ? [`--${app}.password=`] : []),
     kind === "notebook" ? `--${app}.notebook_dir=${rootDir}` : `--${app}.root_dir=${rootDir}`,
   ];
   if (options.baseUrl) args.push(`--${app}.base_url=${options.baseUrl}`);
@@ -230,7 +236,8 @@ export async function waitForApi(
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline && !dead) {
     try {
-      const res = await fetch(`${url}/api`, { headers: { Authorization: `token ${token}` } });
+      const headers: Record<string, string> = token ? { Authorization: `token ${token}` } : {};
+      const res = await fetch(`${url}/api`, { headers });
       await res.body?.cancel();
       if (res.ok) return true;
     } catch { /* not listening yet */ }
