@@ -89,8 +89,8 @@ Deno.test("injectPod() on an admission-time pod: the kernel loses its token, the
   assert.ok(mountPaths(sidecar).includes(SA_DIR), "the sidecar has its own token");
   assert.ok(((sidecar.args ?? []) as string[]).includes("8001"), "8000 is the agent's: 8001");
   assert.equal(r.serviceAccount, "agent-sa");
-  assert.ok(r.notes.some((n) => n.includes(`removed container "notebook"'s mount`)));
-  assert.ok(r.notes.some((n) => n.includes(`all of that account's rights`)));
+  assert.ok(r.notes.some((n) => n.includes(`removed the API token mount "kube-api-access-9zx4q"`)));
+  assert.ok(r.notes.some((n) => n.includes(`all rights of ServiceAccount "agent-sa"`)));
   const shared = (sidecar.volumeMounts as Obj[]).find((m) => m.name === "work");
   assert.deepEqual(shared, { name: "work", mountPath: "/home/jovyan/work", subPath: "alice" });
 });
@@ -235,7 +235,7 @@ for (const [annotations, message] of badAnnotations) {
   });
 }
 
-Deno.test('injectPod(): annotations win over flags; inject: "false" opts out', () => {
+Deno.test('injectPod(): annotations win over flags; inject: "false" (annotation or label) opts out', () => {
   const annotations = {
     "sidekernel.dev/jupyter-url": "http://127.0.0.1:9999/lab/",
     "sidekernel.dev/workspace-path": "/data",
@@ -260,6 +260,14 @@ Deno.test('injectPod(): annotations win over flags; inject: "false" opts out', (
     options(),
   );
   assert.deepEqual(out.kind === "unchanged" && out.reason, "opted-out");
+  const labelled = injectPod(
+    pod({ containers: [jupyter()] }, { labels: { "sidekernel.dev/inject": "false" } }),
+    options(),
+  );
+  assert.deepEqual(
+    labelled.kind === "unchanged" && labelled.message,
+    'label sidekernel.dev/inject is "false"',
+  );
 });
 
 Deno.test("injectPod(): a token given as $(VAR) of a Secret-backed env is mounted from that Secret", () => {
@@ -292,7 +300,7 @@ Deno.test("injectPod(): a PVC without fsGroup and an unknown uid gets a warning 
   const r = injected(injectPod(pod({ containers: [c] }), options()));
   assert.ok(
     r.notes.some((n) =>
-      /warning: the sidecar runs as uid 65532; volume "work" \(PersistentVolumeClaim "c"\).*set spec.securityContext.fsGroup/
+      /warning: the sidecar \(uid 65532\) may not write volume "work" .*set spec.securityContext.fsGroup/
         .test(n)
     ),
   );

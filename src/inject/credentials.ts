@@ -90,16 +90,15 @@ export function arrangeCredentials(
       kernel.volumeMounts = mounts.filter((m) => !removed.includes(m));
       for (const m of removed) {
         notes.push(
-          `removed container "${jupyter.name}"'s mount of token volume "${str(m.name)}" at ` +
-            `${str(m.mountPath)}: code the agent runs gets no API token`,
+          `removed the API token mount "${str(m.name)}" from container "${jupyter.name}"`,
         );
       }
     }
     for (const m of objs(kernel.volumeMounts)) {
       if (isTokenVolume(volumes.get(str(m.name) ?? ""))) {
         notes.push(
-          `warning: container "${jupyter.name}" also mounts token volume "${str(m.name)}" at ` +
-            `${str(m.mountPath)}; left as it is: remove it if the agent's code must not use it`,
+          `warning: container "${jupyter.name}" still mounts token volume "${str(m.name)}": ` +
+            `remove it if the agent's code must not use it`,
         );
       }
     }
@@ -107,8 +106,7 @@ export function arrangeCredentials(
       const was = spec.automountServiceAccountToken === true ? "true" : "unset";
       spec.automountServiceAccountToken = false;
       notes.push(
-        `set automountServiceAccountToken: false (was ${was}) so container "${jupyter.name}" ` +
-          `gets no API token`,
+        `set automountServiceAccountToken: false (was ${was}): no token for "${jupyter.name}"`,
       );
       keepOthersTokens(spec, kernel, notes);
     }
@@ -131,10 +129,7 @@ function keepOthersTokens(spec: Obj, kernel: Obj, notes: string[]): void {
   volumes.push(projectedTokenVolume(name));
   for (const c of needing) {
     arrayAt(c, "volumeMounts").push({ name, mountPath: SERVICE_ACCOUNT_DIR, readOnly: true });
-    notes.push(
-      `container "${str(c.name)}" keeps its API token: mounted projected volume "${name}" at ` +
-        `${SERVICE_ACCOUNT_DIR}, as automount did`,
-    );
+    notes.push(`container "${str(c.name)}" keeps its API token: explicit volume "${name}"`);
   }
 }
 

@@ -77,7 +77,11 @@ export function jupyterSignals(container: Obj): { strong: string[]; weak: string
   }
   if (objs(container.ports).some((p) => Number(p.containerPort) === 8888)) weak.push("port 8888");
   const env = objs(container.env).map((e) => str(e.name) ?? "").filter((n) => ENV.test(n));
-  if (env.length) weak.push(`env ${env.join(", ")}`);
+  if (env.length) {
+    weak.push(
+      `env ${env.slice(0, 3).join(", ")}${env.length > 3 ? ` and ${env.length - 3} more` : ""}`,
+    );
+  }
   return { strong, weak };
 }
 

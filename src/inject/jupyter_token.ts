@@ -81,7 +81,7 @@ export function readToken(
     };
   }
   if (family === "kernel-gateway") return { kind: "none", from: "Kernel Gateway's default" };
-  if (family === "kubeflow") return { kind: "none", from: "Kubeflow's images (token off)" };
+  if (family === "kubeflow") return { kind: "none", from: "Kubeflow's images turn it off" };
   return { kind: "unknown" };
 }
 

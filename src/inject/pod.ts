@@ -37,11 +37,13 @@ export function injectPodSpec(
   const annotated = applyAnnotations(pod.metadata, flagOptions);
   if (annotated.kind === "bad") return skip("bad-annotation", annotated.message);
   const { options, optOut } = annotated;
-  if (optOut) {
+  // The webhook's selector skips pods labelled sidekernel.dev/inject=false; inject agrees.
+  const label = str(obj(obj(pod.metadata)?.labels)?.[`${PREFIX}inject`]);
+  if (optOut || label === "false") {
     return {
       kind: "unchanged",
       reason: "opted-out",
-      message: `annotation ${PREFIX}inject is "false"`,
+      message: `${optOut ? "annotation" : "label"} ${PREFIX}inject is "false"`,
       notes: [],
     };
   }
@@ -116,10 +118,10 @@ export function injectPodSpec(
     `${settings.scheme}://127.0.0.1:${settings.port}${settings.baseUrl}`;
 
   // From here on the copy is changed; nothing below refuses.
+  // One short line per finding: the webhook turns each note into a kubectl warning.
   const notes = [
-    `Jupyter container "${found.name}" (${found.signals.join(", ")}): ${
-      options.jupyterUrl ? `URL ${jupyterUrl} as given` : settings.sources.join(", ")
-    }`,
+    `Jupyter container "${found.name}": ${found.signals.slice(0, 3).join(", ")}`,
+    ...(options.jupyterUrl ? [`Jupyter URL ${jupyterUrl} as given`] : settings.sources),
   ];
   const workspace = shareWorkspace(spec, found, options.workspacePath ?? settings.rootDir);
   const credentials = arrangeCredentials(spec, found, options);
@@ -146,19 +148,19 @@ export function injectPodSpec(
 
   notes.push(
     native
-      ? `added the sidecar "${SIDECAR_NAME}" as a native sidecar (an init container with ` +
-        `restartPolicy: Always; needs Kubernetes >= 1.29, else --sidecar-mode container)`
-      : `added the sidecar "${SIDECAR_NAME}" as a regular container`,
+      ? `added "${SIDECAR_NAME}" as a native sidecar (init container, restartPolicy: Always; ` +
+        `Kubernetes >= 1.29)`
+      : `added "${SIDECAR_NAME}" as a regular container`,
     `the sidecar serves MCP on port ${port}${
-      options.port === undefined ? " (the first port no container uses)" : ""
-    } and reaches Jupyter at ${jupyterUrl}, workspace ${workspace.path}`,
+      options.port === undefined ? " (the first free one)" : ""
+    }, reaches Jupyter at ${jupyterUrl}`,
+    `the sidecar's workspace is ${workspace.path}`,
     ...workspace.notes,
     tokenNote(token),
-    `the sidecar needs Secret "${options.authSecret}" with key "token" (the bearer token ` +
-      `MCP clients send)`,
+    `the sidecar needs Secret "${options.authSecret}", key "token": the MCP clients' bearer token`,
     ...credentials.notes,
-    `the sidecar mounts its own token of ServiceAccount "${credentials.account}" and acts ` +
-      `with all of that account's rights: bind it only the Role sidekernel needs`,
+    `the sidecar acts with all rights of ServiceAccount "${credentials.account}" ` +
+      `(bind it only the Role below)`,
   );
   return { kind: "injected", pod, notes, serviceAccount: credentials.account };
 }
@@ -173,7 +175,7 @@ function tokenNote(token: TokenSource): string {
         `sidecar's env SIDEKERNEL_JUPYTER_TOKEN: keep it in a Secret instead and annotate ` +
         `${PREFIX}jupyter-token-secret: NAME/KEY`;
     default:
-      return `Jupyter runs without a token (${describeToken(token)}): the sidecar sends none`;
+      return `Jupyter runs without a token (${token.kind === "none" ? token.from : "unknown"})`;
   }
 }
 

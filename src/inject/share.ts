@@ -103,11 +103,8 @@ export function shareWorkspace(
     if (!volume || volume.emptyDir !== undefined || fsGroup !== undefined) continue;
     if (jupyterUid === uid && uid !== 0) continue;
     notes.push(
-      `warning: the sidecar runs as uid ${uid}; volume "${str(m.name)}" (${
-        describeVolume(volume)
-      }) is written by container "${jupyter.name}" (uid ${jupyterUid ?? "unknown"}) and the ` +
-        `pod sets no fsGroup, so the sidecar may not write it: set spec.securityContext.fsGroup ` +
-        `(e.g. 100 for Jupyter docker-stacks images)`,
+      `warning: the sidecar (uid ${uid}) may not write volume "${str(m.name)}" (Jupyter's uid ` +
+        `${jupyterUid ?? "unknown"}, no fsGroup): set spec.securityContext.fsGroup, e.g. 100`,
     );
   }
   return { path, mounts, uid, gid, notes };
