@@ -189,3 +189,15 @@ Deno.test("local executor: a memory bomb gets MemoryError under the ceiling; sta
   assert.match(out, /\[memory\] The code ran out of memory/);
   assert.equal(await text(c, "print(survivor)"), "here\n");
 });
+
+Deno.test("local executor: an interpreter that dies between calls is replaced and the next answer says so", async () => {
+  const c = await client();
+  await text(
+    c,
+    "import os, threading\nbefore = 1\nthreading.Timer(0.3, lambda: os._exit(7)).start()",
+  );
+  await new Promise((r) => setTimeout(r, 1500));
+  const out = await text(c, "print('fresh')\n'before' in globals()");
+  assert.match(out, /^fresh\nFalse\n/);
+  assert.match(out, /Note: the Python interpreter exited with status 7 .*since the last call/);
+});
