@@ -171,6 +171,12 @@ emit(
     "`fetch` client: 8.2 ms), the MCP SDK's client in the bench +0.9 ms (9.1 ms). A tool " +
     "that answers at once costs 0.84 ms in all. So the 1.25× target against raw ZMQ is out " +
     "of reach for any MCP-over-HTTP path here; the kernel client itself is within or near it.",
+    "- **Local executor.** No Jupyter Server and no WebSocket: a cell is one JSON line on the " +
+    "driver's stdin and a marker on its stdout, so `x=1` costs the MCP round trip plus well under " +
+    "a millisecond in Python, below the raw kernel over ZMQ. Pod scope serialises the 20 " +
+    "sessions on one interpreter. Session scope with 20 sessions and the cap of 16 interpreters " +
+    "keeps replacing the least recently used idle one (each answer says so); no call is refused " +
+    "or lost, but that many busy sessions want pod scope.",
     "- **Subprocess.** `python3` on this machine is a pyenv shim (a bash script, ~120 ms " +
     "before Python starts). sidekernel resolves it once at start-up to the real interpreter, " +
     "so a call costs the interpreter's own start-up plus a file write, a fork inside the " +
