@@ -13,6 +13,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../obs/log.ts";
+import { writeNewFileSync } from "../workspace/write.ts";
 import {
   DEFAULT_MEMORY_LIMIT_MIB,
   memoryLimitNote,
@@ -80,7 +81,6 @@ interface Run {
  * ```
  */
 export function createSubprocessExecutor(options: SubprocessOptions): Executor {
-  const cellDir = join(options.workspacePath, ".sidekernel", "cells");
   const memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
   const env = minimalEnv({ workspacePath: options.workspacePath, path: options.path });
   const running = new Set<Run>();
@@ -95,9 +95,12 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
   forkServer?.ensure();
 
   function fresh(code: string, sink: CallSink): Run {
-    Deno.mkdirSync(cellDir, { recursive: true });
-    const file = join(cellDir, `cell-${crypto.randomUUID().slice(0, 8)}.py`);
-    Deno.writeTextFileSync(file, code);
+    // No-follow: hostile code may have swapped `.sidekernel/` or `cells/` for a link.
+    const file = writeNewFileSync(
+      options.workspacePath,
+      join(".sidekernel", "cells", `cell-${crypto.randomUUID().slice(0, 8)}.py`),
+      code,
+    );
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(options.python, {
