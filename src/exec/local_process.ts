@@ -248,6 +248,8 @@ export class DriverProcess {
         traceback: message.traceback,
       });
     } else if (message.type === "done") {
+      // Whatever follows the marker (a background child's late output) is not this cell's.
+      this.#sink = undefined;
       this.#cellDone?.({ kind: "done", status: message.status });
       this.#cellDone = undefined;
     }
