@@ -68,6 +68,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** `--call-timeout`: the time budget of every request but python's. */
   callTimeoutSeconds: number;
+  /** `--resume-timeout`: how long a dropped Streamable HTTP call waits for a resume. */
+  resumeTimeoutSeconds: number;
   /** `--debug-faults on`: serve the fault tools of src/server/debug_faults.ts (tests only). */
   debugFaults: boolean;
   /** Host names accepted in `Host`; undefined = any. */
@@ -183,6 +185,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     ),
     shutdownGraceSeconds: integer(FLAG("shutdown-grace"), str("shutdown-grace") ?? "20"),
     callTimeoutSeconds: integer(FLAG("call-timeout"), str("call-timeout") ?? "30"),
+    resumeTimeoutSeconds: integer(FLAG("resume-timeout"), str("resume-timeout") ?? "60"),
     debugFaults: choice(FLAG("debug-faults"), str("debug-faults") ?? "off") === "on",
     allowedHosts: raw.get("allowed-hosts")?.map(hostName) ??
       (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),

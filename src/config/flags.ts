@@ -128,6 +128,16 @@ export const FLAGS: readonly FlagSpec[] = [
     group: "server",
   },
   {
+    name: "resume-timeout",
+    type: "integer",
+    min: 1,
+    max: 3600,
+    defaultText: "60",
+    help: "seconds a call whose Streamable HTTP connection dropped waits for a resume " +
+      "(Last-Event-ID); then it is cancelled",
+    group: "server",
+  },
+  {
     name: "debug-faults",
     type: "string",
     choices: ["off", "on"],

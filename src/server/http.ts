@@ -11,11 +11,14 @@ import type { Logger } from "../obs/log.ts";
 import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
 import { quoteShort } from "../text/quote.ts";
 import { admit, readJson, rpcError } from "./admission.ts";
+import { AnswerStreams } from "./answers.ts";
 import { type CallBudget, withBudget } from "./budget.ts";
+import { type EventLimits, EventPool } from "./event_store.ts";
 import type { ExecutionGate, GateOptions } from "./gate.ts";
 import { checkHost, checkRequest, type GuardOptions } from "./guard.ts";
 import { listen, type ListenOptions } from "./listen.ts";
 import type { IoHealth } from "./liveness.ts";
+import { cancelRequests, ResumableCalls, resumeStream } from "./resume.ts";
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import { type ServerKind, SessionRegistry } from "./sessions.ts";
 import { SseServerTransport } from "./sse.ts";
@@ -48,7 +51,18 @@ export interface HttpOptions {
   budget: CallBudget;
   /** Connection limits and timeouts of the listener (defaults in listen.ts). */
   connections?: Omit<ListenOptions, "hostname" | "port" | "onError">;
+  /**
+   * How long a Streamable HTTP call whose connection dropped waits for its
+   * client to resume it (`--resume-timeout`), then it is cancelled.
+   * @default 60000
+   */
+  resumeMs?: number;
+  /** Bounds of the resumable events (defaults in event_store.ts). */
+  events?: Partial<EventLimits>;
 }
+
+/** The `retry` (ms) of the priming event: how soon a client should reconnect. */
+export const SSE_RETRY_MS = 1000;
 
 /** A running HTTP front. */
 export interface HttpFront {
@@ -63,45 +77,20 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const log = options.logger;
   const { metrics, gate } = options;
+  const pool = new EventPool(options.events);
+  const resumable = new ResumableCalls({ resumeMs: options.resumeMs ?? 60_000, logger: log });
+  const answers = new AnswerStreams();
   const sessions = new SessionRegistry({
     maxSessions: options.maxSessions,
     idleMs: options.sessionIdleMs,
     busy: (id) => gate.running(id) > 0,
-    onClosed: options.onSessionClosed,
+    onClosed: (id) => {
+      resumable.closeSession(id);
+      options.onSessionClosed(id);
+    },
     metrics,
     logger: log,
   });
-
-  // Streamed POST answers still being written; shutdown waits for them.
-  let pendingAnswers = 0;
-  let answersDone: (() => void) | undefined;
-  const track = (response: Response, onCancel?: () => void): Response => {
-    if (!response.body || !response.headers.get("content-type")?.includes("event-stream")) {
-      return response;
-    }
-    pendingAnswers++;
-    const done = () => {
-      pendingAnswers--;
-      if (pendingAnswers === 0) answersDone?.();
-    };
-    const cancel = () => {
-      done();
-      onCancel?.();
-    };
-    const body = response.body.pipeThrough(
-      new TransformStream({ flush: done, cancel } as Transformer & { cancel: () => void }),
-    );
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
-  const answersWritten = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (pendingAnswers === 0) return resolve();
-      const timer = setTimeout(resolve, ms);
-      answersDone = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
 
   /** 503 when no new session may open (cap reached, or shutting down). */
   const noNewSession = (): Response | undefined => {
@@ -126,13 +115,32 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
           null,
         );
       }
-      if (request.method !== "POST") return await session.transport.handleRequest(request);
+      const transport = session.transport;
+      const lastEventId = request.headers.get("last-event-id");
+      if (request.method === "GET" && lastEventId && session.events) {
+        const target = { sessionId: id, transport, events: session.events };
+        return await resumeStream(request, lastEventId, target, { resumable, answers, log });
+      }
+      if (request.method !== "POST") return await transport.handleRequest(request);
       const admitted = await admit(request, id, gate, options.limits, maxBody);
       if ("response" in admitted) return admitted.response;
-      const transport = session.transport;
       const response = await transport.handleRequest(request, { parsedBody: admitted.body });
-      // The client went away before its answer: cancel what it asked for.
-      return track(response, () => cancelRequests(transport, admitted.body));
+      const cancel = (reason: string) => cancelRequests(transport, admitted.body, reason);
+      const events = session.events;
+      let key: string | undefined;
+      return answers.track(response, {
+        // An event id on the stream: its client can resume it (resume.ts).
+        onId: (eventId) => {
+          const stream = events?.streamOf(eventId);
+          if (!events || stream === undefined) return;
+          key = `${id} ${stream}`;
+          resumable.open(key, () => cancel(NOT_RESUMED), () => events.answered(stream));
+        },
+        // The client went away before its answer: wait for a resume, or
+        // cancel what it asked for when it cannot resume.
+        onCancel: () => key ? resumable.dropped(key) : cancel("the client closed the connection"),
+        onDone: () => key && resumable.finished(key),
+      });
     }
     if (request.method !== "POST") {
       return rpcError(400, -32000, "no Mcp-Session-Id header: send initialize first (POST)", null);
@@ -142,13 +150,17 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     const parsed = await readJson(request, maxBody);
     if ("response" in parsed) return parsed.response;
     const server = options.createServer(kind);
+    const events = pool.createStore();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (sid) => {
-        sessions.add(sid, { server, transport, labels: { server: kind, transport: "streamable" } });
+        const labels = { server: kind, transport: "streamable" } as const;
+        sessions.add(sid, { server, transport, labels, events });
       },
       onsessionclosed: (sid) => sessions.remove(sid),
       maxRequestBodySize: maxBody,
+      eventStore: events,
+      retryInterval: SSE_RETRY_MS,
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);
@@ -158,6 +170,7 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     if (!transport.sessionId) {
       // Not an initialize request: nothing to keep.
       await server.close();
+      events.close();
     }
     return response;
   }
@@ -271,30 +284,15 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
     shutdown: async () => {
       // Let answers in flight reach their clients, then close the sessions:
       // open SSE streams would keep the listener open.
-      await answersWritten(3000);
+      await answers.written(3000);
+      resumable.closeAll();
       await sessions.closeAll();
       await listener.close(3000);
     },
   }));
 }
 
-/**
- * A client that drops its POST without `notifications/cancelled` still means
- * it: the requests of that POST are cancelled as if it had sent one (the SDK
- * ignores ids that already finished).
- */
-function cancelRequests(transport: WebStandardStreamableHTTPServerTransport, body: unknown): void {
-  const ids = (Array.isArray(body) ? body : [body])
-    .filter((m) => m && typeof m === "object" && "method" in m && "id" in m)
-    .map((m) => (m as { id: string | number }).id);
-  for (const requestId of ids) {
-    transport.onmessage?.({
-      jsonrpc: "2.0",
-      method: "notifications/cancelled",
-      params: { requestId, reason: "the client closed the connection" },
-    });
-  }
-}
+const NOT_RESUMED = "the client closed the connection and did not resume within --resume-timeout";
 
 function methodNotAllowed(allow: string): Response {
   return new Response(`method not allowed; use ${allow}\n`, { status: 405, headers: { allow } });

@@ -131,6 +131,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       budget,
       maxSessions: config.maxSessions,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
+      resumeMs: config.resumeTimeoutSeconds * 1000,
       createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),
       onSessionClosed: (id) => {
         // Kept until done: shutdown waits for these before the worker ends.

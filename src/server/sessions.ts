@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../obs/log.ts";
 import type { Metrics } from "../obs/metrics.ts";
+import type { SessionEventStore } from "./event_store.ts";
 import type { McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import type { SseServerTransport } from "./sse.ts";
 
@@ -17,6 +18,8 @@ export interface Session {
   server: McpServer;
   transport: WebStandardStreamableHTTPServerTransport | SseServerTransport;
   labels: { server: ServerKind; transport: "streamable" | "sse" };
+  /** The events its client may resume from (Streamable HTTP only). */
+  events?: SessionEventStore;
 }
 
 /** Options of {@link SessionRegistry}. */
@@ -69,6 +72,7 @@ export class SessionRegistry {
     const session = this.#sessions.get(id);
     if (!session) return;
     this.#sessions.delete(id);
+    session.events?.close();
     this.#options.metrics.mcpSessions.dec(session.labels);
     this.#options.onClosed(id);
   }
