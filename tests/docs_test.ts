@@ -129,8 +129,8 @@ async function readLines(stream: ReadableStream<Uint8Array>, into: string[], onL
 
 function assertJsonLines(lines: string[], what: string): void {
   for (const line of lines) {
-    // deno-lint-ignore no-control-regex
     // `deno task` names the task once; a first run on a fresh machine says what it downloads.
+    // deno-lint-ignore no-control-regex
     if (/^(\x1b\[[0-9;]*m)*(Task|Download)\b/.test(line)) continue;
     assert.ok(line.startsWith("{"), `${what}: stderr line is not JSON: ${line}`);
     JSON.parse(line);
