@@ -81,8 +81,6 @@ async function sidecarOf(file: string): Promise<Container> {
 
 interface RunCase {
   file: string;
-  /** Why the case cannot pass yet, if it cannot. */
-  blocked?: string;
   /** Jupyter's token as the pod gives it (`""`: none). */
   token: string;
   /** Jupyter's base URL and root dir, as the manifest has them. */
@@ -93,10 +91,6 @@ interface RunCase {
 const runs: RunCase[] = [
   {
     file: "odh-notebook.statefulset.out.yaml",
-    // A Jupyter Server without a token checks XSRF on every POST, and sidekernel's Jupyter
-    // client does not fetch the `_xsrf` cookie yet (docs/DEPLOY.md, "Known gap"): the
-    // kernel POST gets 403. Run with BLOCKED=1 to see it.
-    blocked: "token-less Jupyter needs the _xsrf cookie, which the Jupyter client does not send",
     token: "",
     baseUrl: "/notebook/opendatahub/jovyan",
     rootDir: "/opt/app-root/src",
@@ -118,7 +112,6 @@ const runs: RunCase[] = [
 for (const run of runs) {
   Deno.test({
     name: `real run of ${run.file}: /readyz ok, a file written by python is a resource`,
-    ignore: run.blocked !== undefined && !Deno.env.get("BLOCKED"),
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
