@@ -186,12 +186,16 @@ Deno.test("SDK client: the connection drops mid-call, the client resumes with La
   const client = await droppingClient(800, 3);
   try {
     const started = performance.now();
+    const progress: number[] = [];
     const result = await client.callTool(
       { name: "python", arguments: { code: lateWrite(3, "resumed.txt") } },
       undefined,
-      { timeout: 30_000 },
+      { timeout: 30_000, onprogress: (p) => progress.push(p.progress) },
     );
     assert.equal(firstText(result), "done\n", "the cell ran to its end");
+    // One progress notification a second, those sent while disconnected replayed: none lost, none twice.
+    assert.ok(progress.length >= 2, `progress ${JSON.stringify(progress)}`);
+    assert.deepEqual(progress, progress.map((_, i) => i + 1));
     assert.ok(exists(join(ws.path, "resumed.txt")));
     assert.ok(performance.now() - started >= 3000);
     assert.ok(

@@ -6,7 +6,8 @@
  * `GET` with `Last-Event-ID` and is replayed what came after it.
  *
  * One {@link EventPool} per process holds every session's events and
- * bounds them twice, by count and by bytes: per session and in total. Past
+ * bounds them twice, by count and by size (the length of each message's
+ * JSON text): per session and in total. Past
  * a bound the oldest events go first (of the session, or of all sessions).
  * A resume that would miss a dropped event is refused with a clear answer
  * ({@link SessionEventStore.check}) instead of replaying a gap.
@@ -19,11 +20,11 @@ import type { JSONRPCMessage } from "./sdk.ts";
 export interface EventLimits {
   /** Events one session keeps. @default 1000 */
   sessionEvents: number;
-  /** Bytes (JSON text) of the events one session keeps. @default 8 MiB */
+  /** Size of the events one session keeps (characters of JSON text). @default 8 Mi */
   sessionBytes: number;
   /** Events all sessions keep together. @default 20000 */
   totalEvents: number;
-  /** Bytes of the events all sessions keep together. @default 64 MiB */
+  /** Size of the events all sessions keep together (characters of JSON). @default 64 Mi */
   totalBytes: number;
 }
 
