@@ -23,7 +23,10 @@ async function pythonProcessesIn(workspace: string): Promise<string[]> {
 
 Deno.test("SIGTERM: running calls finish within --shutdown-grace, the rest are interrupted, exit 0, no orphans", async () => {
   const ws = makeWorkspace();
-  const server = await startServer(["--shutdown-grace", "3"], { workspace: ws.path });
+  // One interpreter per session, so the two calls run side by side rather than queue.
+  const server = await startServer(["--shutdown-grace", "3", "--kernel-scope", "session"], {
+    workspace: ws.path,
+  });
   const a = await connectStreamable(`${server.url}/mcp`);
   const b = await connectStreamable(`${server.url}/mcp`);
   try {
