@@ -84,7 +84,7 @@ Deno.test("inject reads a 100,000-word shell script and a 1 MB annotation withou
   const r = await within(
     20_000,
     "the long script",
-    async () => injectPod(pod, DEFAULT_INJECT_OPTIONS),
+    () => Promise.resolve(injectPod(pod, DEFAULT_INJECT_OPTIONS)),
   );
   assert.equal(r.kind, "injected", "message" in r ? r.message : "");
   await stillInjects();
