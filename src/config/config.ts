@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { isAbsolute, resolve } from "node:path";
 import type { LogLevel } from "../obs/log.ts";
-import type { ToolsetName } from "../tools/tool.ts";
+import { isToolsetName, TOOLSET_NAMES, type ToolsetName } from "./toolsets.ts";
 import { envName, FLAGS, type FlagSpec } from "./flags.ts";
 import { UsageError } from "./errors.ts";
 
@@ -161,8 +161,10 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     ? "/workspace"
     : resolve(sources.cwd, "workspace");
 
-  const toolsetList = raw.get("toolsets") ?? ["python", "pods", "files"];
-  const toolsets = [...new Set(toolsetList.map((t) => choice(FLAG("toolsets"), t)))];
+  const toolsetList = raw.get("toolsets") ?? TOOLSET_NAMES;
+  const toolsets = [
+    ...new Set(toolsetList.map((t) => choice(FLAG("toolsets"), t)).filter(isToolsetName)),
+  ];
 
   const kubeconfig = str("kubeconfig");
   const config: Config = {
@@ -170,7 +172,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     host,
     port,
     authToken,
-    toolsets: toolsets as ToolsetName[],
+    toolsets,
     logLevel: choice(FLAG("log-level"), str("log-level") ?? "info") as LogLevel,
     executor,
     workspacePath,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TOOLSET_NAMES } from "./toolsets.ts";
 
 /** How a flag's text value is read. */
 export type FlagType = "string" | "integer" | "list";
@@ -64,8 +65,8 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "toolsets",
     type: "list",
-    choices: ["python", "pods", "files"],
-    defaultText: "python,pods,files",
+    choices: TOOLSET_NAMES,
+    defaultText: TOOLSET_NAMES.join(","),
     help: "tool groups to serve; pods is left out when no cluster config exists",
     group: "server",
   },

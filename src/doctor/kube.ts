@@ -8,7 +8,7 @@
 import type { KubeConfig } from "../config/config.ts";
 import { accessName, AccessReviewError, reviewAccess } from "../k8s/access_review.ts";
 import { resolveClusterConfig } from "../k8s/config.ts";
-import { clusterOptions } from "../server/cluster.ts";
+import { clusterOptions } from "../k8s/cluster.ts";
 import { KubeError } from "../k8s/errors.ts";
 import { type CheckRow, fail, ok, warn } from "./report.ts";
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ContentBlock } from "../server/sdk.ts";
+import type { ContentBlock } from "../mcp/sdk.ts";
 import type { TextSpill } from "../workspace/outputs.ts";
 import type { OutputFiles } from "../workspace/outputs.ts";
 import type { ExecutionResult, OutputEvent } from "./executor.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CallToolResult } from "../server/sdk.ts";
+import type { CallToolResult } from "../mcp/sdk.ts";
 
 /** What is known about a call when it ends. */
 export interface CallFacts {

@@ -5,8 +5,8 @@
  * @module
  */
 import { BodyReadError, readBody } from "./body.ts";
-import type { ExecutionGate, GateOptions } from "./gate.ts";
-import { refusalText } from "./gate.ts";
+import type { ExecutionGate, GateOptions } from "../exec/gate.ts";
+import { refusalText } from "../exec/gate.ts";
 
 /** Tools that start an execution. */
 const EXECUTING_TOOLS = new Set(["python", "python_reset"]);

@@ -19,7 +19,7 @@ import {
   type JSONRPCMessage,
   type Transport,
   type TransportSendOptions,
-} from "./sdk.ts";
+} from "../mcp/sdk.ts";
 
 /** The budget of one server's requests. */
 export interface CallBudget {

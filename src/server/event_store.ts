@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { JSONRPCMessage } from "./sdk.ts";
+import type { JSONRPCMessage } from "../mcp/sdk.ts";
 
 /** Bounds of an {@link EventPool}. */
 export interface EventLimits {

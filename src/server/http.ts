@@ -14,12 +14,12 @@ import { admit, readJson, rpcError } from "./admission.ts";
 import { AnswerStreams } from "./answers.ts";
 import { type CallBudget, withBudget } from "./budget.ts";
 import { type EventLimits, EventPool } from "./event_store.ts";
-import type { ExecutionGate, GateOptions } from "./gate.ts";
+import type { ExecutionGate, GateOptions } from "../exec/gate.ts";
 import { checkHost, checkRequest, type GuardOptions } from "./guard.ts";
 import { listen, type ListenOptions } from "./listen.ts";
 import type { IoHealth } from "./liveness.ts";
 import { cancelRequests, ResumableCalls, resumeStream } from "./resume.ts";
-import { type McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import { type McpServer, WebStandardStreamableHTTPServerTransport } from "../mcp/sdk.ts";
 import { type ServerKind, SessionRegistry } from "./sessions.ts";
 import { SseServerTransport } from "./sse.ts";
 

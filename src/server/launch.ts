@@ -10,7 +10,7 @@ import type { Config } from "../config/config.ts";
 import { UsageError } from "../config/errors.ts";
 import { kubeAccessNeeds } from "../k8s/access_needs.ts";
 import type { Logger } from "../obs/log.ts";
-import { findCluster } from "./cluster.ts";
+import { findCluster } from "../k8s/cluster.ts";
 import { servePermissions } from "./permissions.ts";
 import { WorkerWatch } from "./watchdog.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";

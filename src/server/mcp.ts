@@ -18,7 +18,7 @@ import {
   type RequestHandlerExtra,
   type ServerNotification,
   type ServerRequest,
-} from "./sdk.ts";
+} from "../mcp/sdk.ts";
 
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 

@@ -13,7 +13,7 @@ import type { Logger } from "../obs/log.ts";
 import { rpcError } from "./admission.ts";
 import type { AnswerStreams } from "./answers.ts";
 import type { SessionEventStore } from "./event_store.ts";
-import type { Transport, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import type { Transport, WebStandardStreamableHTTPServerTransport } from "../mcp/sdk.ts";
 
 /** Options of {@link ResumableCalls}. */
 export interface ResumableCallsOptions {

@@ -21,13 +21,13 @@ import { createPythonTool } from "../tools/python.ts";
 import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
-import { ExecutionGate, type GateOptions } from "./gate.ts";
+import { ExecutionGate, type GateOptions } from "../exec/gate.ts";
 import { type CallBudget, withBudget } from "./budget.ts";
 import { createDebugFaultTools } from "./debug_faults.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
-import { StdioServerTransport } from "./sdk.ts";
+import { StdioServerTransport } from "../mcp/sdk.ts";
 
 /** Outside-world values `serve` needs that are not configuration. */
 export interface ServeEnvironment {

@@ -7,7 +7,7 @@
 import type { Logger } from "../obs/log.ts";
 import type { Metrics } from "../obs/metrics.ts";
 import type { SessionEventStore } from "./event_store.ts";
-import type { McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import type { McpServer, WebStandardStreamableHTTPServerTransport } from "../mcp/sdk.ts";
 import type { SseServerTransport } from "./sse.ts";
 
 /** Which MCP server a path serves. */

@@ -7,8 +7,8 @@
  * @module
  */
 import { BodyReadError, readBody } from "./body.ts";
-import { JSONRPCMessageSchema } from "./sdk.ts";
-import type { JSONRPCMessage, RequestInfo, Transport } from "./sdk.ts";
+import { JSONRPCMessageSchema } from "../mcp/sdk.ts";
+import type { JSONRPCMessage, RequestInfo, Transport } from "../mcp/sdk.ts";
 
 /** Options of {@link SseServerTransport}. */
 export interface SseOptions {

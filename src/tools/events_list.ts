@@ -14,7 +14,7 @@ import {
   type PodsToolDeps,
   READ_ONLY_ANNOTATIONS,
   runKubeTool,
-} from "../k8s/tool_kit.ts";
+} from "./pods_kit.ts";
 
 const DEFAULT_MAX = 50;
 const API_LIMIT = 2000;

@@ -22,7 +22,7 @@ import {
   ResourceTemplate,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-} from "../server/sdk.ts";
+} from "../mcp/sdk.ts";
 import {
   InvalidPathError,
   isWithin,

@@ -17,7 +17,7 @@ import {
   type PodsToolDeps,
   READ_ONLY_ANNOTATIONS,
   runKubeTool,
-} from "../k8s/tool_kit.ts";
+} from "./pods_kit.ts";
 import { capTail } from "../k8s/format.ts";
 
 const container = z.object({

@@ -13,7 +13,7 @@ import {
   type PodsToolDeps,
   READ_ONLY_ANNOTATIONS,
   runKubeTool,
-} from "../k8s/tool_kit.ts";
+} from "./pods_kit.ts";
 
 /** Default and maximum page size of `pods_list`. */
 export const PODS_LIST_DEFAULT_LIMIT = 100;

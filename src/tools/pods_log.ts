@@ -18,7 +18,7 @@ import {
   type PodsToolDeps,
   READ_ONLY_ANNOTATIONS,
   runKubeTool,
-} from "../k8s/tool_kit.ts";
+} from "./pods_kit.ts";
 import type { Pod } from "../k8s/types.ts";
 
 /** Default `tailLines` of `pods_log`. */

@@ -16,7 +16,7 @@ import {
   type PodsToolDeps,
   READ_ONLY_ANNOTATIONS,
   runKubeTool,
-} from "../k8s/tool_kit.ts";
+} from "./pods_kit.ts";
 import type { Pod, PodMetrics } from "../k8s/types.ts";
 
 const MAX_ROWS = 200;

@@ -9,7 +9,7 @@ import type { Executor } from "../exec/executor.ts";
 import { CellOutput } from "../exec/output.ts";
 import type { Logger } from "../obs/log.ts";
 import type { Metrics } from "../obs/metrics.ts";
-import { type ExecutionGate, type GateOptions, refusalText } from "../server/gate.ts";
+import { type ExecutionGate, type GateOptions, refusalText } from "../exec/gate.ts";
 import type { OutputFiles } from "../workspace/outputs.ts";
 import { pythonDescription } from "./python_description.ts";
 import { errorResult, OUTCOME_META, type Tool } from "./tool.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import type { z } from "zod";
-import type { CallToolResult, McpServer, ToolAnnotations } from "../server/sdk.ts";
+import type { CallToolResult, McpServer, ToolAnnotations } from "../mcp/sdk.ts";
+import type { ToolsetName } from "../config/toolsets.ts";
 
 /** What a running tool call can see of its MCP request. */
 export interface ToolContext {
@@ -37,8 +38,7 @@ export interface Toolset {
   registerExtras?(server: McpServer): void;
 }
 
-/** The toolsets sidekernel knows (`--toolsets`). */
-export type ToolsetName = "python" | "pods" | "files";
+export type { ToolsetName } from "../config/toolsets.ts";
 
 /** `_meta` key a tool sets to tell logs and metrics how its work ended ("timeout", "cancelled"). */
 export const OUTCOME_META = "io.sidekernel/outcome";

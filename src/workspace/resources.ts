@@ -13,7 +13,7 @@
 import type fs from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BlobResourceContents, Resource, TextResourceContents } from "../server/sdk.ts";
+import type { BlobResourceContents, Resource, TextResourceContents } from "../mcp/sdk.ts";
 import { kindOf, lstatOrChangedSync } from "./identity.ts";
 import { decodeText, isTextual, mimeTypeOf, toBase64 } from "./mime.ts";
 import { isWithin, type Workspace } from "./paths.ts";

@@ -14,7 +14,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { silentLogger } from "../../src/obs/log.ts";
 import { createMetrics } from "../../src/obs/metrics.ts";
 import { registerToolset } from "../../src/server/mcp.ts";
-import { McpServer } from "../../src/server/sdk.ts";
+import { McpServer } from "../../src/mcp/sdk.ts";
 import type { Toolset } from "../../src/tools/tool.ts";
 
 export { Client };

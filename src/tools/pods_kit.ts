@@ -5,15 +5,15 @@
  * @module
  */
 import { z } from "zod";
-import type { CallToolResult } from "../server/sdk.ts";
-import { errorResult } from "../tools/tool.ts";
+import type { CallToolResult } from "../mcp/sdk.ts";
+import { errorResult } from "./tool.ts";
 import type { Logger } from "../obs/log.ts";
-import type { KubeClient } from "./client.ts";
-import { explainKubeError } from "./explain.ts";
-import type { NamespaceGuard } from "./guard.ts";
-import { KubeApiError, KubeError } from "./errors.ts";
-import { maskCredentials } from "./credentials.ts";
-import { maskDeep } from "./redact.ts";
+import type { KubeClient } from "../k8s/client.ts";
+import { explainKubeError } from "../k8s/explain.ts";
+import type { NamespaceGuard } from "../k8s/guard.ts";
+import { KubeApiError, KubeError } from "../k8s/errors.ts";
+import { maskCredentials } from "../k8s/credentials.ts";
+import { maskDeep } from "../k8s/redact.ts";
 
 /** What the pod tools need. */
 export interface PodsToolDeps {

@@ -6,11 +6,7 @@
  */
 import type { Config, KubeConfig } from "../config/config.ts";
 import { UsageError } from "../config/errors.ts";
-import {
-  type ClusterConfig,
-  type ClusterConfigOptions,
-  resolveClusterConfig,
-} from "../k8s/config.ts";
+import { type ClusterConfig, type ClusterConfigOptions, resolveClusterConfig } from "./config.ts";
 import type { Logger } from "../obs/log.ts";
 
 /**

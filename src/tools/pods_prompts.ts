@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { completable, type McpServer } from "../server/sdk.ts";
-import type { PodsToolDeps } from "./tool_kit.ts";
+import { completable, type McpServer } from "../mcp/sdk.ts";
+import type { PodsToolDeps } from "./pods_kit.ts";
 
 /** How long pod names for completion are cached. */
 export const COMPLETION_CACHE_MS = 10_000;
