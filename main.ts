@@ -1,6 +1,10 @@
 /**
  * sidekernel: parse → config → run command.
  *
+ * Each command's code is imported when that command runs, so `serve` never
+ * loads inject, webhook or doctor (less memory and a faster start; see
+ * docs/PERFORMANCE.md).
+ *
  * @module
  */
 import { type ConfigSources, loadConfig } from "./src/config/config.ts";
@@ -8,11 +12,7 @@ import { UsageError } from "./src/config/errors.ts";
 import { programEnvNames } from "./src/config/flags.ts";
 import { MAIN_HELP, serveHelp } from "./src/config/help.ts";
 import { createLogger } from "./src/obs/log.ts";
-import { DOCTOR_HELP } from "./src/doctor/help.ts";
-import { runDoctor } from "./src/doctor/run.ts";
-import { type CommandIO, runInject } from "./src/inject/run.ts";
-import { launch } from "./src/server/launch.ts";
-import { runWebhook } from "./src/webhook/run.ts";
+import type { CommandIO } from "./src/inject/run.ts";
 import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
@@ -60,13 +60,20 @@ async function main(args: string[]): Promise<number> {
     stdout: out,
     stderr: err,
   };
-  if (command === "inject") return await runInject(commandArgs, io);
-  if (command === "webhook") return await runWebhook(commandArgs, io, Deno.cwd());
+  if (command === "inject") {
+    const { runInject } = await import("./src/inject/run.ts");
+    return await runInject(commandArgs, io);
+  }
+  if (command === "webhook") {
+    const { runWebhook } = await import("./src/webhook/run.ts");
+    return await runWebhook(commandArgs, io, Deno.cwd());
+  }
   if (command === "doctor") {
     if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
-      out(DOCTOR_HELP);
+      out((await import("./src/doctor/help.ts")).DOCTOR_HELP);
       return 0;
     }
+    const { runDoctor } = await import("./src/doctor/run.ts");
     return await runDoctor(loadConfig(commandArgs, denoSources()), io);
   }
   if (command !== "serve") {
@@ -82,6 +89,7 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig(commandArgs, denoSources());
   const logger = createLogger(config.logLevel);
   try {
+    const { launch } = await import("./src/server/launch.ts");
     return await launch(config, { logger, path: env("PATH"), envNames: programEnvNames() });
   } catch (error) {
     if (error instanceof UsageError) throw error;
