@@ -2,18 +2,17 @@
  * `sidekernel serve`: builds the executor and toolsets from the config, then
  * serves them over stdio or HTTP until SIGINT/SIGTERM.
  *
+ * Only what the config turns on is imported: the one executor it names, the
+ * pod tools and the Kubernetes client only when a cluster was found, the
+ * fault tools only with `--debug-faults` (a faster start and less memory;
+ * see docs/PERFORMANCE.md).
+ *
  * @module
  */
 import type { Config } from "../config/config.ts";
 import type { Readiness } from "../exec/executor.ts";
-import { createKubeClient } from "../k8s/client.ts";
 import type { ClusterConfig } from "../k8s/config.ts";
-import { checkKubeReady } from "../k8s/probe.ts";
-import { createPodsToolset } from "../tools/pods_toolset.ts";
 import type { Executor } from "../exec/executor.ts";
-import { createJupyterExecutor } from "../exec/jupyter.ts";
-import { createLocalExecutor } from "../exec/local.ts";
-import { createSubprocessExecutor } from "../exec/subprocess.ts";
 import type { Logger } from "../obs/log.ts";
 import { createMetrics, kubeVerbLabel, type Metrics, statusLabel } from "../obs/metrics.ts";
 import { createFilesToolset } from "../tools/files_toolset.ts";
@@ -23,7 +22,6 @@ import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { ExecutionGate, type GateOptions } from "../exec/gate.ts";
 import { type CallBudget, withBudget } from "./budget.ts";
-import { createDebugFaultTools } from "./debug_faults.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
@@ -52,7 +50,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     maxPerSession: Math.min(8, config.maxExecutions),
   };
   const gate = new ExecutionGate(limits);
-  const executor = createExecutor(config, logger, env, metrics);
+  const executor = await createExecutor(config, logger, env, metrics);
   const pythonTool = createPythonTool({
     executor,
     files: workspaceOutputFiles(config.workspacePath),
@@ -77,6 +75,11 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
   if (config.toolsets.includes("pods") && env.cluster) {
     const cluster = env.cluster;
+    const [{ createKubeClient }, { checkKubeReady }, { createPodsToolset }] = await Promise.all([
+      import("../k8s/client.ts"),
+      import("../k8s/probe.ts"),
+      import("../tools/pods_toolset.ts"),
+    ]);
     const client = createKubeClient(
       cluster,
       (status) =>
@@ -98,7 +101,9 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     logger,
     metrics,
     verboseLogs: config.logLevel === "debug",
-    extraTools: config.debugFaults ? createDebugFaultTools(config.workspacePath) : undefined,
+    extraTools: config.debugFaults
+      ? (await import("./debug_faults.ts")).createDebugFaultTools(config.workspacePath)
+      : undefined,
   };
   if (config.debugFaults) logger.warn("--debug-faults is on: the fault tools are served");
 
@@ -170,12 +175,12 @@ async function drain(gate: ExecutionGate, config: Config, logger: Logger): Promi
   if (interrupted > 0) logger.warn("interrupted executions at shutdown", { count: interrupted });
 }
 
-function createExecutor(
+async function createExecutor(
   config: Config,
   logger: Logger,
   env: ServeEnvironment,
   metrics: Metrics,
-): Executor {
+): Promise<Executor> {
   const exec = config.executor;
   const events = {
     started: () => metrics.kernelsAlive.inc({}),
@@ -183,6 +188,7 @@ function createExecutor(
     restarted: (reason: "reset" | "timeout" | "died") => metrics.kernelRestarts.inc({ reason }),
   };
   if (exec.kind === "local") {
+    const { createLocalExecutor } = await import("../exec/local.ts");
     return createLocalExecutor({
       python: exec.python,
       workspacePath: config.workspacePath,
@@ -195,6 +201,7 @@ function createExecutor(
     });
   }
   if (exec.kind === "subprocess") {
+    const { createSubprocessExecutor } = await import("../exec/subprocess.ts");
     return createSubprocessExecutor({
       python: exec.python,
       workspacePath: config.workspacePath,
@@ -204,6 +211,7 @@ function createExecutor(
       logger,
     });
   }
+  const { createJupyterExecutor } = await import("../exec/jupyter.ts");
   return createJupyterExecutor({
     url: exec.url,
     token: exec.token,
