@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TOOLSET_NAMES } from "./toolsets.ts";
+import { TOOLSET_NAMES, TOOLSETS } from "./toolsets.ts";
 
 /** How a flag's text value is read. */
 export type FlagType = "string" | "integer" | "list";
@@ -67,7 +67,9 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "list",
     choices: TOOLSET_NAMES,
     defaultText: TOOLSET_NAMES.join(","),
-    help: "tool groups to serve; pods is left out when no cluster config exists",
+    help: `tool groups to serve: ${
+      TOOLSET_NAMES.map((name) => `${name} (${TOOLSETS[name].description})`).join(", ")
+    }; pods is left out when no cluster config exists`,
     group: "server",
   },
   {

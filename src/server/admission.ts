@@ -8,16 +8,14 @@ import { BodyReadError, readBody } from "./body.ts";
 import type { ExecutionGate, GateOptions } from "../exec/gate.ts";
 import { refusalText } from "../exec/gate.ts";
 
-/** Tools that start an execution. */
-const EXECUTING_TOOLS = new Set(["python", "python_reset"]);
-
 /** The body, or the response to send instead. */
 export type Admission = { body: unknown } | { response: Response };
 
 /**
  * Reads and parses a JSON-RPC POST body (413 as soon as it passes
  * `maxBytes`, 408 when it does not arrive in time, 400 when not JSON), then
- * checks executing tool calls against the gate.
+ * checks calls of the tools named in `executing` (those that declare
+ * `executesCode`, src/tools/tool.ts) against the gate.
  */
 export async function admit(
   request: Request,
@@ -25,6 +23,7 @@ export async function admit(
   gate: ExecutionGate,
   limits: GateOptions,
   maxBytes: number,
+  executing: ReadonlySet<string>,
 ): Promise<Admission> {
   const parsed = await readJson(request, maxBytes);
   if ("response" in parsed) return parsed;
@@ -34,7 +33,7 @@ export async function admit(
   }
   for (const message of Array.isArray(body) ? body : [body]) {
     const m = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
-    if (m?.method !== "tools/call" || !EXECUTING_TOOLS.has(String(m.params?.name))) continue;
+    if (m?.method !== "tools/call" || !executing.has(String(m.params?.name))) continue;
     const refusal = gate.check(sessionId);
     if (!refusal) continue;
     const status = refusal === "draining" ? 503 : 429;

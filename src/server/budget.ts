@@ -25,7 +25,11 @@ import {
 export interface CallBudget {
   /** Time a request may take. */
   ms: number;
-  /** Tools that bound their own time (not budgeted). */
+  /**
+   * Tools that execute code and bound their own time (not budgeted):
+   * `executingToolNames()` of the served tools (src/tools/tool.ts). The HTTP
+   * front also checks their calls against the execution gate.
+   */
   selfTimed: ReadonlySet<string>;
   logger: Logger;
 }

@@ -122,7 +122,14 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
         return await resumeStream(request, lastEventId, target, { resumable, answers, log });
       }
       if (request.method !== "POST") return await transport.handleRequest(request);
-      const admitted = await admit(request, id, gate, options.limits, maxBody);
+      const admitted = await admit(
+        request,
+        id,
+        gate,
+        options.limits,
+        maxBody,
+        options.budget.selfTimed,
+      );
       if ("response" in admitted) return admitted.response;
       const response = await transport.handleRequest(request, { parsedBody: admitted.body });
       const cancel = (reason: string) => cancelRequests(transport, admitted.body, reason);
@@ -204,7 +211,14 @@ export function startHttp(options: HttpOptions): Promise<HttpFront> {
         { status: 404 },
       );
     }
-    const admitted = await admit(request, id, gate, options.limits, maxBody);
+    const admitted = await admit(
+      request,
+      id,
+      gate,
+      options.limits,
+      maxBody,
+      options.budget.selfTimed,
+    );
     if ("response" in admitted) return admitted.response;
     return await session.transport.handlePost(request, admitted.body);
   }

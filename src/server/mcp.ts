@@ -49,7 +49,7 @@ export function createFullServer(deps: ServerDeps): McpServer {
     { name: "sidekernel", version: VERSION },
     { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const toolset of deps.toolsets) registerToolset(server, toolset, deps);
+  registerToolsets(server, deps.toolsets, deps);
   for (const tool of deps.extraTools ?? []) registerTool(server, tool, deps);
   return server;
 }
@@ -57,10 +57,27 @@ export function createFullServer(deps: ServerDeps): McpServer {
 /** What registering a tool needs: where to log and count its calls. */
 export type RegisterDeps = Pick<ServerDeps, "logger" | "metrics" | "verboseLogs">;
 
-/** Registers a toolset's tools (with logging, metrics, progress) and its extras on `server`. */
-export function registerToolset(server: McpServer, toolset: Toolset, deps: RegisterDeps): void {
-  for (const tool of toolset.tools) registerTool(server, tool, deps);
-  toolset.registerExtras?.(server);
+/**
+ * Registers each toolset's tools (with logging, metrics, progress), prompts
+ * and resources on one session's `server`, and tells every toolset when that
+ * server closes. The server's `onclose` is set here, once, by the code that
+ * made the server; toolsets never touch it.
+ */
+export function registerToolsets(
+  server: McpServer,
+  toolsets: readonly Toolset[],
+  deps: RegisterDeps,
+): void {
+  for (const toolset of toolsets) {
+    for (const tool of toolset.tools) registerTool(server, tool, deps);
+    toolset.prompts?.(server);
+    toolset.resources?.(server);
+  }
+  const closing = toolsets.filter((toolset) => toolset.onSessionClosed);
+  if (closing.length === 0) return;
+  server.server.onclose = () => {
+    for (const toolset of closing) toolset.onSessionClosed?.(server);
+  };
 }
 
 /**

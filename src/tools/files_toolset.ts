@@ -72,9 +72,10 @@ interface Session {
 }
 
 /**
- * Creates the `files` toolset. Its `registerExtras` is called once per MCP
- * server (one per session); the workspace watcher is shared, started with the
- * first server and stopped when the last one closes.
+ * Creates the `files` toolset. Its `resources` is called once per MCP
+ * server (one per session) and its `onSessionClosed` when that server closes;
+ * the workspace watcher is shared, started with the first server and stopped
+ * when the last one closes.
  *
  * @example
  * ```ts
@@ -159,7 +160,8 @@ export function createFilesToolset(options: FilesToolsetOptions): FilesToolset {
       watcher = undefined;
       sessions.clear();
     },
-    registerExtras(server: McpServer) {
+    onSessionClosed: (server: McpServer) => detach(server),
+    resources(server: McpServer) {
       const prefix = workspaceUriPrefix(options.workspacePath);
       const limit = options.maxListed ?? 500;
       server.registerResource(
@@ -204,11 +206,6 @@ export function createFilesToolset(options: FilesToolsetOptions): FilesToolset {
       });
 
       sessions.set(server, { subscriptions: new Map() });
-      const previous = server.server.onclose;
-      server.server.onclose = () => {
-        previous?.();
-        detach(server);
-      };
       void startWatching();
     },
   };

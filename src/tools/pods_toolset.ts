@@ -59,6 +59,6 @@ export function createPodsToolset(options: PodsToolsetOptions): Toolset {
       podsTopTool(deps),
       eventsListTool(deps),
     ],
-    registerExtras: (server) => registerPodPrompts(server, deps),
+    prompts: (server) => registerPodPrompts(server, deps),
   };
 }

@@ -59,6 +59,7 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
       timeoutSeconds: options.timeoutSeconds,
     }),
     inputSchema,
+    executesCode: true,
     annotations: {
       title: "Run Python",
       readOnlyHint: false,

@@ -25,6 +25,7 @@ export function createPythonResetTool(executor: Executor): Tool<typeof inputSche
       "dropped, files in the workspace are kept. Use it when the kernel is stuck or its memory " +
       "is full. Example: {}",
     inputSchema,
+    executesCode: true,
     annotations: {
       title: "Reset Python",
       readOnlyHint: false,

@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import type { CallToolResult, McpServer, ToolAnnotations } from "../mcp/sdk.ts";
-import type { ToolsetName } from "../config/toolsets.ts";
+import { type ToolsetName, TOOLSETS } from "../config/toolsets.ts";
 
 /** What a running tool call can see of its MCP request. */
 export interface ToolContext {
@@ -26,16 +26,42 @@ export interface Tool<Shape extends z.ZodRawShape = z.ZodRawShape> {
   inputSchema: Shape;
   outputSchema?: z.ZodRawShape;
   annotations: ToolAnnotations & Record<string, unknown>;
+  /**
+   * The tool runs the user's code: its calls pass the execution gate before
+   * they reach the server (429/503) and keep their own clock (`--timeout`)
+   * instead of `--call-timeout`.
+   */
+  executesCode?: boolean;
   handler(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<CallToolResult>;
 }
 
-/** A named group of tools enabled by `--toolsets`, plus any prompts or resources it adds. */
+/**
+ * A toolset as data: what `--toolsets` turns on. Its name and description
+ * are declared once in `src/config/toolsets.ts` (they feed the flag's choices,
+ * default and help); this is what the server registers for every MCP session.
+ */
 export interface Toolset {
   name: ToolsetName;
   // deno-lint-ignore no-explicit-any
   tools: Tool<any>[];
-  /** Registers prompts, resources or completions beyond the tools. */
-  registerExtras?(server: McpServer): void;
+  /** Registers the toolset's prompts (and their completions) on one session's server. */
+  prompts?(server: McpServer): void;
+  /** Registers the toolset's resources (and their subscriptions) on one session's server. */
+  resources?(server: McpServer): void;
+  /** Called once when a session's server closes; frees what `prompts`/`resources` kept for it. */
+  onSessionClosed?(server: McpServer): void;
+}
+
+/** The toolset's description, from the one declaration in `src/config/toolsets.ts`. */
+export function describeToolset(toolset: Pick<Toolset, "name">): string {
+  return TOOLSETS[toolset.name].description;
+}
+
+/** Names of the tools among `tools` that execute code (they keep their own clock and pass the gate). */
+export function executingToolNames(
+  tools: readonly Pick<Tool, "name" | "executesCode">[],
+): Set<string> {
+  return new Set(tools.filter((tool) => tool.executesCode === true).map((tool) => tool.name));
 }
 
 export type { ToolsetName } from "../config/toolsets.ts";

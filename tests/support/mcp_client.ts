@@ -13,7 +13,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { silentLogger } from "../../src/obs/log.ts";
 import { createMetrics } from "../../src/obs/metrics.ts";
-import { registerToolset } from "../../src/server/mcp.ts";
+import { registerToolsets } from "../../src/server/mcp.ts";
 import { McpServer } from "../../src/mcp/sdk.ts";
 import type { Toolset } from "../../src/tools/tool.ts";
 
@@ -33,7 +33,7 @@ export interface InMemorySession {
 export async function connectToolsets(...toolsets: Toolset[]): Promise<InMemorySession> {
   const server = new McpServer({ name: "sidekernel", version: "test" });
   const deps = { logger: silentLogger, metrics: createMetrics() };
-  for (const set of toolsets) registerToolset(server, set, deps);
+  registerToolsets(server, toolsets, deps);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "sidekernel-test", version: "1.0.0" });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
