@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
 import { isDnsLabel } from "./guard.ts";
 
 /** The default service-account directory mounted into pods. */
@@ -163,6 +162,9 @@ async function fromKubeconfig(
       detail: `kubeconfig "${path}" does not exist${explicit ? " (check --kubeconfig)" : ""}`,
     };
   }
+  // Imported here, not at the top: without a kubeconfig file the YAML parser
+  // (~10 MiB) is never loaded (docs/PERFORMANCE.md).
+  const { parse: parseYaml } = await import("yaml");
   let doc: KubeconfigFile;
   try {
     doc = (parseYaml(text) ?? {}) as KubeconfigFile;

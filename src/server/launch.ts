@@ -8,7 +8,6 @@
  */
 import type { Config } from "../config/config.ts";
 import { UsageError } from "../config/errors.ts";
-import { kubeAccessNeeds } from "../k8s/access_needs.ts";
 import type { Logger } from "../obs/log.ts";
 import { findCluster } from "../k8s/cluster.ts";
 import { servePermissions } from "./permissions.ts";
@@ -44,7 +43,8 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
     findCluster(given, logger),
   ]);
   const permissions = servePermissions(config, {
-    kube: cluster ? kubeAccessNeeds(cluster) : undefined,
+    // Imported only with a cluster: it loads the YAML parser.
+    kube: cluster ? (await import("../k8s/access_needs.ts")).kubeAccessNeeds(cluster) : undefined,
     env: options.envNames,
   });
   logger.info("serving worker permissions", { permissions });
