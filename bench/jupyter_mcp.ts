@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type Client, connectSse, connectStreamable } from "../tests/support/clients.ts";
+import {
+  type Client,
+  connectSse,
+  connectStreamable,
+  openRawSession,
+  postMcp,
+} from "../tests/support/clients.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
 import { startServer } from "../tests/support/server.ts";
 import { percentile, type Row, timeRuns } from "./stats.ts";
@@ -27,8 +33,14 @@ export interface JupyterMcpResult {
   /** p50/p99 per transport, milliseconds. */
   latency: Row[];
   throughput: Row;
-  /** p50 over Streamable HTTP, for ratios against the raw kernel. */
+  /** p50 over Streamable HTTP with the MCP SDK's client. */
   streamableP50: number;
+  /**
+   * p50 over Streamable HTTP with a plain `fetch` client (no SDK client in
+   * the loop): what the serving layer itself costs, for ratios against the
+   * raw kernel.
+   */
+  plainP50: number;
 }
 
 /** Runs the MCP-level Jupyter bench against a started Jupyter Server. */
@@ -39,10 +51,26 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
     [...jupyterFlags(jupyter)],
     { workspace: jupyter.rootDir },
   );
-  const call = (client: Client) => client.callTool({ name: "python", arguments: { code: "x=1" } });
+  const callArgs = { name: "python", arguments: { code: "x=1" } };
+  const call = (client: Client) => client.callTool(callArgs);
   try {
     const latency: Row[] = [];
     let streamableP50 = NaN;
+    const mcpUrl = `${server.url}/mcp`;
+    const session = await openRawSession(mcpUrl);
+    let id = 10;
+    const plainCall = async () => {
+      const body = { jsonrpc: "2.0", id: ++id, method: "tools/call", params: callArgs };
+      const text = await (await postMcp(mcpUrl, body, session)).text();
+      if (!text.includes(`"id":${id}`)) throw new Error(`no answer to call ${id}: ${text}`);
+    };
+    const plain = await timeRuns(runs, plainCall, 10);
+    const plainP50 = percentile(plain, 50);
+    latency.push({
+      what: "sidekernel `python` x=1 over Streamable HTTP, plain `fetch` client",
+      "p50 ms": plainP50,
+      "p99 ms": percentile(plain, 99),
+    });
     for (
       const [label, connect] of [
         ["Streamable HTTP", () => connectStreamable(`${server.url}/mcp`)],
@@ -55,7 +83,7 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
       const p50 = percentile(sample, 50);
       if (label === "Streamable HTTP") streamableP50 = p50;
       latency.push({
-        what: `sidekernel \`python\` x=1 over ${label}`,
+        what: `sidekernel \`python\` x=1 over ${label}, MCP SDK client`,
         "p50 ms": p50,
         "p99 ms": percentile(sample, 99),
       });
@@ -90,6 +118,7 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
     return {
       latency,
       streamableP50,
+      plainP50,
       throughput: {
         what: `${sessions} sessions × ${perSession} calls, pod kernel`,
         calls: times.length,
