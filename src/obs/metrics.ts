@@ -270,7 +270,7 @@ export function createMetrics(now: () => number = () => performance.now()): Metr
   };
 }
 
-/** The routes of DESIGN.md "HTTP endpoints"; any other path is `"other"`. */
+/** The routes of the README's endpoint table ("Any MCP client over HTTP"); any other path is `"other"`. */
 export const HTTP_ROUTES: readonly string[] = [
   "/mcp",
   "/sse",
