@@ -132,3 +132,22 @@ export async function rssMiB(pid: number): Promise<number> {
   const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
   return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
 }
+
+/**
+ * SIGTERM, then asserts that the process exited with `code` within `withinMs`
+ * (what every attack test checks last: the server still shuts down in time).
+ *
+ * @returns how long the exit took, in ms
+ */
+export async function stopWithin(
+  server: ServerProcess,
+  withinMs: number,
+  code = 0,
+): Promise<number> {
+  const started = Date.now();
+  const exit = await server.stop();
+  const took = Date.now() - started;
+  if (exit !== code) throw new Error(`exit code ${exit} after SIGTERM, wanted ${code}`);
+  if (took >= withinMs) throw new Error(`SIGTERM took ${took} ms, more than ${withinMs} ms`);
+  return took;
+}
