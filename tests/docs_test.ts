@@ -1,5 +1,5 @@
 /**
- * README.md and docs/*.md run as printed, so a doc cannot drift from what
+ * README.md, docs/*.md and docs/dev/*.md run as printed, so a doc cannot drift from what
  * works.
  *
  * What runs: every fenced block marked `sh`, `bash` or `shell` (each command,
@@ -243,11 +243,13 @@ async function stopServers(ctx: DocContext): Promise<void> {
   ctx.servers = [];
 }
 
-const DOCS = [
-  "README.md",
-  ...[...Deno.readDirSync(join(ROOT, "docs"))].filter((e) => e.name.endsWith(".md"))
-    .map((e) => `docs/${e.name}`).sort(),
-];
+/** Markdown files directly in `dir` (relative to the repository root), sorted. */
+function markdownIn(dir: string): string[] {
+  return [...Deno.readDirSync(join(ROOT, dir))].filter((e) => e.isFile && e.name.endsWith(".md"))
+    .map((e) => `${dir}/${e.name}`).sort();
+}
+
+const DOCS = ["README.md", ...markdownIn("docs"), ...markdownIn("docs/dev")];
 
 for (const file of DOCS) {
   const blocks = blocksOf(file);
