@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Executor, OutputEvent } from "../src/exec/executor.ts";
-import { createSubprocessExecutor } from "../src/exec/subprocess.ts";
+import { createSubprocessExecutor, type SubprocessOptions } from "../src/exec/subprocess.ts";
 import { silentLogger } from "../src/obs/log.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -38,6 +38,27 @@ async function run(exec: Executor, code: string): Promise<Ran> {
     end: result.end.kind,
     ms: performance.now() - started,
   };
+}
+
+/** Runs `body` with a subprocess executor on a fresh temporary workspace, then closes both. */
+async function withExecutor(
+  options: Partial<SubprocessOptions>,
+  body: (exec: Executor, ws: string) => Promise<void>,
+): Promise<void> {
+  const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
+  const exec = createSubprocessExecutor({
+    python: PYTHON,
+    workspacePath: ws,
+    timeoutSeconds: 30,
+    logger: silentLogger,
+    ...options,
+  });
+  try {
+    await body(exec, ws);
+  } finally {
+    await exec.close();
+    Deno.removeSync(ws, { recursive: true });
+  }
 }
 
 function alive(pid: number): boolean {
@@ -119,15 +140,7 @@ for (const fork of [true, false]) {
   const mode = fork ? "fork server" : "fresh process";
 
   Deno.test(`subprocess executor (${mode}): nothing the code starts outlives the call`, async () => {
-    const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-    const exec = createSubprocessExecutor({
-      python: PYTHON,
-      workspacePath: ws,
-      timeoutSeconds: 60,
-      logger: silentLogger,
-      forkServer: fork,
-    });
-    try {
+    await withExecutor({ timeoutSeconds: 60, forkServer: fork }, async (exec, ws) => {
       for (const [name, code] of Object.entries(ESCAPES)) {
         Deno.writeTextFileSync(join(ws, "pids.txt"), "");
         const ran = await run(exec, RECORD + code + "\nprint('started')\n");
@@ -137,22 +150,11 @@ for (const fork of [true, false]) {
         const left = pids.filter(alive);
         assert.deepEqual(left, [], `${name}: still running after the call: ${left.join(", ")}`);
       }
-    } finally {
-      await exec.close();
-      Deno.removeSync(ws, { recursive: true });
-    }
+    });
   });
 
   Deno.test(`subprocess executor (${mode}): a timed-out call leaves no daemon`, async () => {
-    const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-    const exec = createSubprocessExecutor({
-      python: PYTHON,
-      workspacePath: ws,
-      timeoutSeconds: 2,
-      logger: silentLogger,
-      forkServer: fork,
-    });
-    try {
+    await withExecutor({ timeoutSeconds: 2, forkServer: fork }, async (exec, ws) => {
       Deno.writeTextFileSync(join(ws, "pids.txt"), "");
       const ran = await run(
         exec,
@@ -161,58 +163,38 @@ for (const fork of [true, false]) {
       assert.equal(ran.end, "timeout");
       assert.ok(ran.ms < 10_000, `answered in ${ran.ms} ms`);
       assert.deepEqual(recordedPids(ws).filter(alive), []);
-    } finally {
-      await exec.close();
-      Deno.removeSync(ws, { recursive: true });
-    }
+    });
   });
 
   Deno.test(`subprocess executor (${mode}): an 8 GiB bomb under a 2 GiB ceiling says memory ran out`, async () => {
-    const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-    const exec = createSubprocessExecutor({
-      python: PYTHON,
-      workspacePath: ws,
-      timeoutSeconds: 60,
-      logger: silentLogger,
-      forkServer: fork,
-      memoryLimitMiB: 2048,
-    });
-    try {
-      const bombs = [
-        "x = bytearray(8 << 30)",
-        "import numpy as np\nx = np.ones((8 << 30) // 8)",
-        "chunks = []\nwhile len(chunks) < 128:\n    chunks.append(bytearray(64 << 20))",
-      ];
-      for (const bomb of bombs) {
-        const ran = await run(exec, bomb);
-        assert.equal(ran.end, "error", bomb);
-        assert.match(ran.text, /MemoryError/, bomb);
-        assert.equal(ran.notes.length, 1, `${bomb}: ${ran.notes}`);
-        assert.match(ran.notes[0], /ran out of memory.*--memory-limit "2048" MiB was reached/);
-        assert.match(ran.notes[0], /SIDEKERNEL_MEMORY_LIMIT/);
-      }
-      // Under the ceiling, numpy and pandas still work (RLIMIT_DATA, not RLIMIT_AS).
-      const ok = await run(exec, "import numpy, pandas\nprint(int(numpy.ones(1 << 24).sum()))");
-      assert.equal(ok.text, `${1 << 24}\n`);
-      // A SIGKILL sidekernel did not send is explained as the out-of-memory killer's.
-      const killed = await run(exec, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
-      assert.match(killed.notes.join("\n"), /signal 9 \(SIGKILL\), most likely .*out-of-memory/);
-    } finally {
-      await exec.close();
-      Deno.removeSync(ws, { recursive: true });
-    }
+    await withExecutor(
+      { timeoutSeconds: 60, forkServer: fork, memoryLimitMiB: 2048 },
+      async (exec) => {
+        const bombs = [
+          "x = bytearray(8 << 30)",
+          "import numpy as np\nx = np.ones((8 << 30) // 8)",
+          "chunks = []\nwhile len(chunks) < 128:\n    chunks.append(bytearray(64 << 20))",
+        ];
+        for (const bomb of bombs) {
+          const ran = await run(exec, bomb);
+          assert.equal(ran.end, "error", bomb);
+          assert.match(ran.text, /MemoryError/, bomb);
+          assert.equal(ran.notes.length, 1, `${bomb}: ${ran.notes}`);
+          assert.match(ran.notes[0], /ran out of memory.*--memory-limit "2048" MiB was reached/);
+          assert.match(ran.notes[0], /SIDEKERNEL_MEMORY_LIMIT/);
+        }
+        // Under the ceiling, numpy and pandas still work (RLIMIT_DATA, not RLIMIT_AS).
+        const ok = await run(exec, "import numpy, pandas\nprint(int(numpy.ones(1 << 24).sum()))");
+        assert.equal(ok.text, `${1 << 24}\n`);
+        // A SIGKILL sidekernel did not send is explained as the out-of-memory killer's.
+        const killed = await run(exec, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
+        assert.match(killed.notes.join("\n"), /signal 9 \(SIGKILL\), most likely .*out-of-memory/);
+      },
+    );
   });
 
   Deno.test(`subprocess executor (${mode}): plt.show() and open figures come back as PNG`, async () => {
-    const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-    const exec = createSubprocessExecutor({
-      python: PYTHON,
-      workspacePath: ws,
-      timeoutSeconds: 60,
-      logger: silentLogger,
-      forkServer: fork,
-    });
-    try {
+    await withExecutor({ timeoutSeconds: 60, forkServer: fork }, async (exec) => {
       const ran = await run(
         exec,
         "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()\nprint('between')\n" +
@@ -233,22 +215,12 @@ for (const fork of [true, false]) {
           "'import matplotlib.pyplot as p; print(p.get_backend())'])",
       );
       assert.equal(child.text.trim().toLowerCase(), "agg");
-    } finally {
-      await exec.close();
-      Deno.removeSync(ws, { recursive: true });
-    }
+    });
   });
 }
 
 Deno.test("subprocess executor: output in order, input() fails fast, fresh state per call", async () => {
-  const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-  const exec = createSubprocessExecutor({
-    python: PYTHON,
-    workspacePath: ws,
-    timeoutSeconds: 30,
-    logger: silentLogger,
-  });
-  try {
+  await withExecutor({ timeoutSeconds: 30 }, async (exec) => {
     const ordered = await run(
       exec,
       "import os, subprocess, sys\nprint('a', flush=True)\nos.write(1, b'b\\n')\n" +
@@ -263,21 +235,11 @@ Deno.test("subprocess executor: output in order, input() fails fast, fresh state
     assert.match(asked.text, /input\(\) is not available/);
     const error = await run(exec, "def f():\n    return 1 / 0\nf()");
     assert.match(error.text, /File "<cell>", line 2, in f\n\s+return 1 \/ 0/);
-  } finally {
-    await exec.close();
-    Deno.removeSync(ws, { recursive: true });
-  }
+  });
 });
 
 Deno.test("subprocess executor: code that SIGKILLs its own supervisor leaves nothing behind", async () => {
-  const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-  const exec = createSubprocessExecutor({
-    python: PYTHON,
-    workspacePath: ws,
-    timeoutSeconds: 30,
-    logger: silentLogger,
-  });
-  try {
+  await withExecutor({ timeoutSeconds: 30 }, async (exec, ws) => {
     Deno.writeTextFileSync(join(ws, "pids.txt"), "");
     const ran = await run(
       exec,
@@ -290,21 +252,11 @@ Deno.test("subprocess executor: code that SIGKILLs its own supervisor leaves not
     assert.equal(pids.length, 2);
     assert.deepEqual(pids.filter(alive), [], "the daemon and the code itself are gone");
     assert.equal((await run(exec, "print('next')")).text, "next\n");
-  } finally {
-    await exec.close();
-    Deno.removeSync(ws, { recursive: true });
-  }
+  });
 });
 
 Deno.test("subprocess executor: code that kills the fork server gets a clear answer; the next call works", async () => {
-  const ws = Deno.makeTempDirSync({ prefix: "sk-sub-" });
-  const exec = createSubprocessExecutor({
-    python: PYTHON,
-    workspacePath: ws,
-    timeoutSeconds: 30,
-    logger: silentLogger,
-  });
-  try {
+  await withExecutor({ timeoutSeconds: 30 }, async (exec) => {
     await run(exec, "pass");
     const ran = await run(
       exec,
@@ -320,8 +272,5 @@ Deno.test("subprocess executor: code that kills the fork server gets a clear ans
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const later = await run(exec, "print('forked again')");
     assert.equal(later.text, "forked again\n");
-  } finally {
-    await exec.close();
-    Deno.removeSync(ws, { recursive: true });
-  }
+  });
 });
