@@ -4,24 +4,11 @@
  *
  * @module
  */
+import { attempt } from "./probe_attempt.ts";
 declare const self: {
   onmessage: ((event: MessageEvent<{ workspace: string }>) => void) | null;
   postMessage(message: Record<string, string>): void;
 };
-
-async function attempt(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-    return "allowed";
-  } catch (error) {
-    return error instanceof Deno.errors.NotCapable ||
-        (error instanceof TypeError &&
-          String(error.cause ?? error.message).includes("NotCapable")) ||
-        /Requires .* access/.test(String(error))
-      ? "denied"
-      : `failed: ${error instanceof Error ? error.name : String(error)}`;
-  }
-}
 
 self.onmessage = async (event) => {
   const ws = event.data.workspace;
@@ -32,8 +19,8 @@ self.onmessage = async (event) => {
       Deno.writeTextFileSync("/tmp/sidekernel-probe", "x")
     ),
     writeWorkspace: await attempt(() => Deno.writeTextFileSync(`${ws}/probe.txt`, "x")),
-    connectArbitraryHost: await attempt(() => Deno.connect({ hostname: "10.1.2.3", port: 443 })),
-    fetchArbitraryHost: await attempt(() => fetch("https://example.com/")),
+    connectArbitraryHost: await attempt(() => Deno.connect({ hostname: "127.0.0.2", port: 443 })),
+    fetchArbitraryHost: await attempt(() => fetch("https://sidekernel-probe.invalid/")),
     runShell: await attempt(() => new Deno.Command("sh", { args: ["-c", "true"] }).outputSync()),
     envSecret: await attempt(() => Deno.env.get("AWS_SECRET_ACCESS_KEY")),
   });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { attempt } from "./probe_attempt.ts";
 
 /** What the probe is told. */
 export interface ProbeInput {
@@ -20,20 +21,6 @@ declare const self: {
   postMessage(message: Record<string, string>): void;
 };
 
-async function attempt(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-    return "allowed";
-  } catch (error) {
-    return error instanceof Deno.errors.NotCapable ||
-        (error instanceof TypeError &&
-          String(error.cause ?? error.message).includes("NotCapable")) ||
-        /Requires .* access/.test(String(error))
-      ? "denied"
-      : `failed: ${error instanceof Error ? error.name : String(error)}`;
-  }
-}
-
 self.onmessage = async (event) => {
   const p = event.data;
   self.postMessage({
@@ -47,8 +34,8 @@ self.onmessage = async (event) => {
     listenOtherHost: await attempt(() =>
       Deno.listen({ hostname: "0.0.0.0", port: p.port + 1 }).close()
     ),
-    connectApiServer: await attempt(() => Deno.connect({ hostname: "10.96.0.1", port: 443 })),
-    fetchOutside: await attempt(() => fetch("https://example.com/")),
+    connectApiServer: await attempt(() => Deno.connect({ hostname: "127.0.0.2", port: 443 })),
+    fetchOutside: await attempt(() => fetch("https://sidekernel-probe.invalid/")),
     runShell: await attempt(() => new Deno.Command("sh", { args: ["-c", "true"] }).outputSync()),
     readEnv: await attempt(() => Deno.env.get("HOME")),
     sysInfo: await attempt(() => Deno.hostname()),
