@@ -69,6 +69,10 @@ export async function listenHttps(options: ListenOptions): Promise<HttpsListener
   server.on("tlsClientError", (error: Error) => {
     logger.debug("TLS handshake failed", { error: error.message });
   });
+  server.on("clientError", (error: Error, socket: Socket) => {
+    logger.debug("malformed HTTP request", { error: error.message });
+    refuseMalformed(socket);
+  });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     serveOne(req, res, handler, maxBytes, logger);
   });
@@ -107,6 +111,25 @@ export async function listenHttps(options: ListenOptions): Promise<HttpsListener
       }
     },
   };
+}
+
+const MALFORMED_BODY = "sidekernel webhook: malformed HTTP request\n";
+
+/**
+ * Answers a request the HTTP parser refused with a 400 and closes the
+ * connection gracefully: `end`, not `destroy`, so the answer is flushed
+ * before the FIN instead of being lost to a reset.
+ */
+function refuseMalformed(socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n" +
+      `content-length: ${MALFORMED_BODY.length}\r\n\r\n${MALFORMED_BODY}`,
+  );
+  setTimeout(() => socket.destroy(), 1_000).unref?.();
 }
 
 async function serveOne(
