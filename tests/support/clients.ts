@@ -1,6 +1,9 @@
 /**
  * Real MCP SDK clients for tests, over the real transports of a running
- * sidekernel process.
+ * sidekernel process: the v1 SDK client (`@modelcontextprotocol/sdk`, MCP
+ * 2025-11-25, sessions) and, in `clients_v2.ts`, the v2 client
+ * (`@modelcontextprotocol/client`, MCP 2026-07-28) with raw-fetch helpers
+ * for hand-made 2026-07-28 requests.
  *
  * @module
  */
@@ -78,6 +81,17 @@ export function sessionIdOf(client: Client): string {
   const id = (client as unknown as { transport?: { sessionId?: string } }).transport?.sessionId;
   if (!id) throw new Error("the client has no MCP session id (not Streamable HTTP?)");
   return id;
+}
+
+/**
+ * The revision a v1 Streamable HTTP client negotiated in `initialize` (the
+ * version its transport now sends as `MCP-Protocol-Version`).
+ */
+export function revisionOf(client: Client): string {
+  const transport = (client as unknown as { transport?: { protocolVersion?: string } }).transport;
+  const version = transport?.protocolVersion;
+  if (!version) throw new Error("the client has negotiated no revision (not Streamable HTTP?)");
+  return version;
 }
 
 /** An `initialize` request body, for raw HTTP tests. */
