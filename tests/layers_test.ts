@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 /** Lowest first; directories on one line are peers and may not import each other. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["version", "text", "mcp"],
+  ["version", "text", "mcp", "async"],
   ["obs"],
   ["config"],
   ["kernel", "k8s", "workspace"],
