@@ -1,0 +1,178 @@
+/**
+ * Hand-made MCP 2026-07-28 requests against the real server process (plain
+ * fetch, no SDK client in the loop): `server/discover`, a sessionless
+ * `tools/call`, and requests that get the envelope or the standard headers
+ * wrong, each refused with a clear error while the server keeps serving. And
+ * a v2 client over stdio, as a desktop client of the new revision starts it.
+ */
+import assert from "node:assert/strict";
+import { connectStreamable, firstText } from "./support/clients.ts";
+import {
+  answerOf,
+  connectStdioV2,
+  connectStreamableV2,
+  envelope,
+  LEGACY,
+  messagesOf,
+  MODERN,
+  type ModernRequest,
+  postModern,
+  revisionOfV2,
+} from "./support/clients_v2.ts";
+import { makeWorkspace, ROOT, SERVE_ARGS, startServer, stopWithin } from "./support/server.ts";
+
+const ws = makeWorkspace();
+const server = await startServer(["--timeout", "60"], { workspace: ws.path });
+
+Deno.test.afterAll(async () => {
+  try {
+    await stopWithin(server, 15_000);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
+
+const PYTHON_CALL = {
+  method: "tools/call",
+  params: { name: "python", arguments: { code: "print(1 + 2)" } },
+} as const;
+
+for (const path of ["/mcp", "/python/mcp"]) {
+  Deno.test(`raw server/discover on ${path}: both revisions and the capabilities`, async () => {
+    const response = await postModern(`${server.url}${path}`, { method: "server/discover" });
+    assert.equal(response.status, 200);
+    const answer = await answerOf(response);
+    assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+    const result = answer.result as {
+      supportedVersions: string[];
+      capabilities: Record<string, unknown>;
+      instructions?: string;
+    };
+    assert.ok(result.supportedVersions.includes(MODERN), `${result.supportedVersions}`);
+    assert.ok(result.supportedVersions.includes(LEGACY), `${result.supportedVersions}`);
+    assert.ok(result.capabilities.tools, `capabilities: ${JSON.stringify(result.capabilities)}`);
+    const meta = answer.result?._meta as Record<string, { name?: string }> | undefined;
+    const serverInfo = meta?.[SERVER_INFO];
+    assert.equal(serverInfo?.name, path === "/mcp" ? "sidekernel" : "python");
+    if (path === "/mcp") {
+      assert.ok(result.capabilities.resources, "the workspace is served as resources");
+    } else {
+      // gpt-oss reads the python tool description from the instructions.
+      assert.match(result.instructions ?? "", /^Use this tool to execute Python code/);
+    }
+  });
+
+  Deno.test(`raw tools/call on ${path}: runs python with no session`, async () => {
+    const response = await postModern(`${server.url}${path}`, PYTHON_CALL);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("mcp-session-id"), null, "2026-07-28 has no sessions");
+    const answer = await answerOf(response);
+    assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+    assert.equal(firstText(answer.result), "3\n");
+  });
+}
+
+Deno.test("raw tools/call with a progress token: progress on the answer's SSE stream, then the result", async () => {
+  const response = await postModern(`${server.url}/mcp`, {
+    method: "tools/call",
+    params: { name: "python", arguments: { code: "import time\ntime.sleep(2)\nprint('slept')" } },
+    meta: { ...envelope(), progressToken: "cell-1" },
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+  const messages = await messagesOf(response);
+  const progress = messages.filter((m) => m.method === "notifications/progress");
+  assert.ok(progress.length >= 1, `progress before the result: ${JSON.stringify(messages)}`);
+  assert.equal(progress[0].params?.progressToken, "cell-1");
+  const last = messages.at(-1);
+  assert.equal(firstText(last?.result), "slept\n");
+});
+
+/** Requests a 2026-07-28 client could get wrong, and what the answer must name. */
+const MALFORMED: { label: string; request: ModernRequest; names: RegExp }[] = [
+  {
+    label: "Mcp-Method header disagrees with the body",
+    request: { ...PYTHON_CALL, headers: { "mcp-method": "tools/list" } },
+    names: /mcp-method/i,
+  },
+  {
+    label: "Mcp-Name header disagrees with the body",
+    request: { ...PYTHON_CALL, headers: { "mcp-name": "pods_list" } },
+    names: /mcp-name/i,
+  },
+  {
+    label: "MCP-Protocol-Version header disagrees with the envelope",
+    request: { ...PYTHON_CALL, headers: { "mcp-protocol-version": LEGACY } },
+    names: /protocol.?version/i,
+  },
+  {
+    label: "no Mcp-Method header",
+    request: { ...PYTHON_CALL, headers: { "mcp-method": null } },
+    names: /mcp-method/i,
+  },
+  {
+    label: "envelope with a client info that is not an object",
+    request: {
+      ...PYTHON_CALL,
+      meta: { ...envelope(), "io.modelcontextprotocol/clientInfo": "me" },
+    },
+    names: /clientInfo/,
+  },
+  {
+    label: "envelope of a revision the server does not serve",
+    request: {
+      ...PYTHON_CALL,
+      meta: envelope("2099-01-01"),
+      headers: { "mcp-protocol-version": "2099-01-01" },
+    },
+    names: new RegExp(MODERN),
+  },
+];
+
+for (const { label, request, names } of MALFORMED) {
+  Deno.test(`malformed 2026-07-28 request (${label}): a 400 naming it, then still serves`, async () => {
+    const response = await postModern(`${server.url}/mcp`, request);
+    const answer = await answerOf(response);
+    assert.equal(response.status, 400, JSON.stringify(answer));
+    assert.ok(answer.error, `an error answer: ${JSON.stringify(answer)}`);
+    assert.match(`${answer.error.message} ${JSON.stringify(answer.error.data ?? "")}`, names);
+    // The refusal ran no code and broke nothing: the same call done right works.
+    const retry = await answerOf(await postModern(`${server.url}/mcp`, PYTHON_CALL));
+    assert.equal(firstText(retry.result), "3\n");
+  });
+}
+
+Deno.test("after the malformed requests, SDK clients of both revisions are served", async () => {
+  const modern = await connectStreamableV2(`${server.url}/mcp`);
+  const legacy = await connectStreamable(`${server.url}/mcp`);
+  try {
+    assert.equal(revisionOfV2(modern), MODERN);
+    const code = { name: "python", arguments: { code: "print('still here')" } };
+    assert.equal(firstText(await modern.callTool(code)), "still here\n");
+    assert.equal(firstText(await legacy.callTool(code)), "still here\n");
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  } finally {
+    await modern.close();
+    await legacy.close();
+  }
+});
+
+Deno.test("stdio: a v2 client starts sidekernel, negotiates 2026-07-28 and runs python", async () => {
+  const { client, stderr } = await connectStdioV2(
+    [...SERVE_ARGS, "--transport", "stdio", "--workspace-path", ws.path],
+    { cwd: ROOT, env: { PATH: Deno.env.get("PATH") ?? "" } },
+  );
+  try {
+    assert.equal(revisionOfV2(client), MODERN, stderr.join(""));
+    assert.equal(client.getServerVersion()?.name, "sidekernel");
+    const result = await client.callTool({
+      name: "python",
+      arguments: { code: "print('v2 via stdio')" },
+    });
+    assert.equal(firstText(result), "v2 via stdio\n");
+  } finally {
+    await client.close();
+  }
+});
