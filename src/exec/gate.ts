@@ -37,6 +37,11 @@ export class ExecutionGate {
     this.#options = options;
   }
 
+  /** The limits this gate admits by (for the sentence a refusal gets, {@link refusalText}). */
+  get limits(): GateOptions {
+    return this.#options;
+  }
+
   /** Executions running now. */
   get inFlight(): number {
     return this.#total;

@@ -21,6 +21,7 @@ import { createPythonResetTool } from "../tools/python_reset.ts";
 import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { ExecutionGate, type GateOptions } from "../exec/gate.ts";
+import { CellRunner } from "../exec/cell.ts";
 import { type CallBudget, withBudget } from "./budget.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
@@ -51,15 +52,18 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   };
   const gate = new ExecutionGate(limits);
   const executor = await createExecutor(config, logger, env, metrics);
-  const pythonTool = createPythonTool({
+  const cells = new CellRunner({
     executor,
     files: workspaceOutputFiles(config.workspacePath),
-    workspacePath: config.workspacePath,
-    timeoutSeconds: config.timeoutSeconds,
     maxOutput: config.maxOutput,
     logger,
     metrics,
-    gate: { gate, limits },
+    gate,
+  });
+  const pythonTool = createPythonTool({
+    cells,
+    workspacePath: config.workspacePath,
+    timeoutSeconds: config.timeoutSeconds,
   });
   const toolsets: Toolset[] = [];
   const resetTool = createPythonResetTool(executor);

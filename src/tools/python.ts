@@ -2,32 +2,29 @@
  * The `python` tool: runs code with the configured executor and returns what
  * a notebook cell would show, in `content[0].text`.
  *
+ * The tool is what the model reads (schema, description, annotations) and
+ * how a cell's answer becomes a tool result; running the cell (the gate,
+ * progress, metrics, the shutdown note, rendering) is `src/exec/cell.ts`.
+ *
  * @module
  */
 import { z } from "zod";
-import type { Executor } from "../exec/executor.ts";
-import { CellOutput } from "../exec/output.ts";
-import type { Logger } from "../obs/log.ts";
-import type { Metrics } from "../obs/metrics.ts";
-import { type ExecutionGate, type GateOptions, refusalText } from "../exec/gate.ts";
-import type { OutputFiles } from "../workspace/outputs.ts";
+import type { CellAnswer, CellRunner } from "../exec/cell.ts";
+import type { CallToolResult } from "../mcp/sdk.ts";
 import { pythonDescription } from "./python_description.ts";
-import { errorResult, OUTCOME_META, type Tool } from "./tool.ts";
+import { OUTCOME_META, type Tool } from "./tool.ts";
 
 /** Longest code accepted in one call. */
 export const MAX_CODE_CHARS = 256 * 1024;
 
 /** What the python tool needs. */
 export interface PythonToolOptions {
-  executor: Executor;
-  files: OutputFiles;
+  /** Runs the cells: gate, progress, metrics, rendering (src/exec/cell.ts). */
+  cells: CellRunner;
+  /** Named in the description in place of gpt-oss's `/mnt/data`. */
   workspacePath: string;
+  /** `--timeout`, named in the description. */
   timeoutSeconds: number;
-  maxOutput: number;
-  logger: Logger;
-  metrics?: Metrics;
-  /** Admission and shutdown of executions; none = no limits. */
-  gate?: { gate: ExecutionGate; limits: GateOptions };
 }
 
 const inputSchema = {
@@ -45,16 +42,16 @@ const inputSchema = {
  *
  * @example
  * ```ts
- * const tool = createPythonTool({ executor, files, workspacePath: "/workspace", timeoutSeconds: 120, maxOutput: 20000, logger });
+ * const cells = new CellRunner({ executor, files, maxOutput: 20000, logger });
+ * const tool = createPythonTool({ cells, workspacePath: "/workspace", timeoutSeconds: 120 });
  * ```
  */
 export function createPythonTool(options: PythonToolOptions): Tool<typeof inputSchema> {
-  const { executor } = options;
   return {
     name: "python",
     title: "Run Python",
     description: pythonDescription({
-      stateful: executor.stateful,
+      stateful: options.cells.stateful,
       workspacePath: options.workspacePath,
       timeoutSeconds: options.timeoutSeconds,
     }),
@@ -71,51 +68,22 @@ export function createPythonTool(options: PythonToolOptions): Tool<typeof inputS
       include_in_prompt: false,
     },
     async handler({ code }, context) {
-      const lease = options.gate?.gate.enter(context.sessionId);
-      if (typeof lease === "string") return errorResult(refusalText(lease, options.gate!.limits));
-      const signal = lease ? AbortSignal.any([context.signal, lease.signal]) : context.signal;
-      const output = new CellOutput({
-        maxOutput: options.maxOutput,
-        files: options.files,
-        stateful: executor.stateful,
+      const answer = await options.cells.run({
+        code,
+        sessionId: context.sessionId,
+        signal: context.signal,
+        onProgress: context.progress &&
+          ((tick) => context.progress?.(tick.seconds, tick.message)),
       });
-      const started = performance.now();
-      const endExecution = options.metrics?.startExecution(executor.kind);
-      const ticker = context.progress
-        ? setInterval(() => {
-          const seconds = Math.round((performance.now() - started) / 1000);
-          const last = output.lastLine;
-          context.progress?.(seconds, `running for ${seconds} s${last ? `: ${last}` : ""}`)
-            .catch(() => {});
-        }, 1000)
-        : undefined;
-      try {
-        const result = await executor.execute({
-          code,
-          sessionId: context.sessionId,
-          signal,
-          onOutput: (event) => output.push(event),
-        });
-        if (lease?.signal.aborted && !context.signal.aborted) {
-          result.notes.push(
-            "[SHUTDOWN] sidekernel is shutting down (SIGTERM), so the code was interrupted; " +
-              "call again when it is back.",
-          );
-        }
-        const content = output.finish(result);
-        if (output.truncated) options.metrics?.truncations.inc({ tool: "python" });
-        const end = result.end.kind;
-        const outcome = end === "timeout" ? "timeout" : end === "cancelled" ? "cancelled" : "ok";
-        return { content, _meta: { [OUTCOME_META]: outcome } };
-      } catch (error) {
-        options.logger.error("python execution failed", { error });
-        const why = error instanceof Error ? error.message : String(error);
-        return errorResult(`The code could not be run: ${why}`);
-      } finally {
-        lease?.release();
-        endExecution?.();
-        clearInterval(ticker);
-      }
+      return toResult(answer);
     },
   };
+}
+
+/** A cell's answer as the tool result: refusals and broken executors are error results. */
+function toResult(answer: CellAnswer): CallToolResult {
+  const { ended, content } = answer;
+  if (ended === "refused" || ended === "failed") return { content, isError: true };
+  const outcome = ended === "timeout" ? "timeout" : ended === "cancelled" ? "cancelled" : "ok";
+  return { content, _meta: { [OUTCOME_META]: outcome } };
 }
