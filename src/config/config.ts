@@ -5,12 +5,14 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { isAbsolute, resolve } from "node:path";
 import type { LogLevel } from "../obs/log.ts";
-import { isToolsetName, TOOLSET_NAMES, type ToolsetName } from "./toolsets.ts";
-import { envName, FLAGS, type FlagSpec } from "./flags.ts";
+import type { ToolsetName } from "./toolsets.ts";
+import { flagSpec as flag, WORKSPACE_CANDIDATES } from "./flags.ts";
+import { FlagValues } from "./values.ts";
 import { UsageError } from "./errors.ts";
+
+export { LOOPBACK_HOST_NAMES } from "./flags.ts";
 
 /** How code runs; parsed once from `--executor` and friends. */
 export type ExecutorConfig =
@@ -98,13 +100,12 @@ export interface ConfigSources {
  * ```
  */
 export function loadConfig(args: string[], sources: ConfigSources): Config {
-  const raw = readRaw(args, sources.env);
-  const str = (name: string) => raw.get(name)?.[0];
+  const values = FlagValues.read(args, sources.env);
 
-  const transport = choice(FLAG("transport"), str("transport") ?? "http") as Config["transport"];
-  const host = str("host") ?? "127.0.0.1";
-  const port = integer(FLAG("port"), str("port") ?? "8000");
-  const tokenFile = str("auth-token-file");
+  const transport = values.choice(flag("transport"));
+  const host = values.textOr(flag("host"));
+  const port = values.integer(flag("port"));
+  const tokenFile = values.text(flag("auth-token-file"));
   const authToken = tokenFile === undefined
     ? undefined
     : readToken("auth-token-file", tokenFile, sources);
@@ -117,11 +118,11 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     );
   }
 
-  const jupyterUrl = str("jupyter-url");
-  const executorKind = choice(
-    FLAG("executor"),
-    str("executor") ?? (jupyterUrl ? "jupyter" : "local"),
-  ) as ExecutorConfig["kind"];
+  const jupyterUrl = values.text(flag("jupyter-url"));
+  // The rule `--help` states as the executor's default: jupyter if --jupyter-url, else local.
+  const executorKind = values.choice(flag("executor"), jupyterUrl ? "jupyter" : "local");
+  const kernelScope = values.choice(flag("kernel-scope"));
+  const python = () => nonEmpty("python", values.textOr(flag("python")));
   let executor: ExecutorConfig;
   if (executorKind === "jupyter") {
     if (!jupyterUrl) {
@@ -130,74 +131,62 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
         `--executor jupyter needs --jupyter-url, e.g. --jupyter-url http://127.0.0.1:8888`,
       );
     }
-    const tokenPath = str("jupyter-token-file");
+    const tokenPath = values.text(flag("jupyter-token-file"));
     executor = {
       kind: "jupyter",
       url: httpUrl("jupyter-url", jupyterUrl),
       token: tokenPath !== undefined
         ? readToken("jupyter-token-file", tokenPath, sources)
-        : str("jupyter-token") || undefined,
-      kernelName: nonEmpty("kernel-name", str("kernel-name") ?? "python3"),
-      kernelScope: choice(FLAG("kernel-scope"), str("kernel-scope") ?? "pod") as
-        | "pod"
-        | "session",
+        : values.text(flag("jupyter-token")) || undefined,
+      kernelName: nonEmpty("kernel-name", values.textOr(flag("kernel-name"))),
+      kernelScope,
     };
   } else if (executorKind === "local") {
-    executor = {
-      kind: "local",
-      python: nonEmpty("python", str("python") ?? "python3"),
-      kernelScope: choice(FLAG("kernel-scope"), str("kernel-scope") ?? "pod") as
-        | "pod"
-        | "session",
-    };
+    executor = { kind: "local", python: python(), kernelScope };
   } else {
-    executor = { kind: "subprocess", python: nonEmpty("python", str("python") ?? "python3") };
+    executor = { kind: "subprocess", python: python() };
   }
 
-  const workspaceFlag = str("workspace-path");
+  const workspaceFlag = values.text(flag("workspace-path"));
+  const [inPod, local] = WORKSPACE_CANDIDATES;
   const workspacePath = workspaceFlag !== undefined
     ? resolve(sources.cwd, nonEmpty("workspace-path", workspaceFlag))
-    : sources.isDirectory("/workspace")
-    ? "/workspace"
-    : resolve(sources.cwd, "workspace");
+    : sources.isDirectory(inPod)
+    ? inPod
+    : resolve(sources.cwd, local);
 
-  const toolsetList = raw.get("toolsets") ?? TOOLSET_NAMES;
-  const toolsets = [
-    ...new Set(toolsetList.map((t) => choice(FLAG("toolsets"), t)).filter(isToolsetName)),
-  ];
+  // Given host lists are checked names; the default applies only to a loopback bind.
+  const hostList = (name: "allowed-hosts" | "allowed-origins") =>
+    values.list(flag(name))?.map(hostName) ??
+      (isLoopback(host) ? flag(name).default : undefined);
 
-  const kubeconfig = str("kubeconfig");
+  const kubeconfig = values.text(flag("kubeconfig"));
   const config: Config = {
     transport,
     host,
     port,
     authToken,
-    toolsets,
-    logLevel: choice(FLAG("log-level"), str("log-level") ?? "info") as LogLevel,
+    toolsets: values.choices(flag("toolsets")),
+    logLevel: values.choice(flag("log-level")),
     executor,
     workspacePath,
-    timeoutSeconds: integer(FLAG("timeout"), str("timeout") ?? "120"),
-    maxOutput: integer(FLAG("max-output"), str("max-output") ?? "20000"),
-    maxExecutions: integer(FLAG("max-executions"), str("max-executions") ?? "64"),
-    memoryLimitMiB: integer(FLAG("memory-limit"), str("memory-limit") ?? "4096"),
-    maxSessions: integer(FLAG("max-sessions"), str("max-sessions") ?? "500"),
-    sessionIdleSeconds: integer(
-      FLAG("session-idle-timeout"),
-      str("session-idle-timeout") ?? "1800",
-    ),
-    shutdownGraceSeconds: integer(FLAG("shutdown-grace"), str("shutdown-grace") ?? "20"),
-    callTimeoutSeconds: integer(FLAG("call-timeout"), str("call-timeout") ?? "30"),
-    resumeTimeoutSeconds: integer(FLAG("resume-timeout"), str("resume-timeout") ?? "60"),
-    debugFaults: choice(FLAG("debug-faults"), str("debug-faults") ?? "off") === "on",
-    allowedHosts: raw.get("allowed-hosts")?.map(hostName) ??
-      (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),
-    allowedOrigins: raw.get("allowed-origins")?.map(hostName) ??
-      (isLoopback(host) ? LOOPBACK_HOST_NAMES : undefined),
+    timeoutSeconds: values.integer(flag("timeout")),
+    maxOutput: values.integer(flag("max-output")),
+    maxExecutions: values.integer(flag("max-executions")),
+    memoryLimitMiB: values.integer(flag("memory-limit")),
+    maxSessions: values.integer(flag("max-sessions")),
+    sessionIdleSeconds: values.integer(flag("session-idle-timeout")),
+    shutdownGraceSeconds: values.integer(flag("shutdown-grace")),
+    callTimeoutSeconds: values.integer(flag("call-timeout")),
+    resumeTimeoutSeconds: values.integer(flag("resume-timeout")),
+    debugFaults: values.choice(flag("debug-faults")) === "on",
+    allowedHosts: hostList("allowed-hosts"),
+    allowedOrigins: hostList("allowed-origins"),
     kube: {
-      namespaces: (raw.get("namespace") ?? []).map(namespaceName),
+      namespaces: (values.list(flag("namespace")) ?? []).map(namespaceName),
       kubeconfig: kubeconfig ? resolveHome(kubeconfig, sources) : undefined,
       kubeconfigEnv: sources.env("KUBECONFIG") || undefined,
-      context: str("context") || undefined,
+      context: values.text(flag("context")) || undefined,
       podName: sources.env("POD_NAME") || undefined,
       podNamespace: sources.env("POD_NAMESPACE") || undefined,
       serviceHost: sources.env("KUBERNETES_SERVICE_HOST") || undefined,
@@ -206,87 +195,6 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     },
   };
   return deepFreeze(config);
-}
-
-/** Reads flags, then environment variables for the flags not given. Lists split on commas. */
-function readRaw(
-  args: string[],
-  env: (name: string) => string | undefined,
-): Map<string, string[]> {
-  const options: Record<string, { type: "string"; multiple?: boolean }> = {};
-  for (const f of FLAGS) options[f.name] = { type: "string", multiple: f.type === "list" };
-  let values: Record<string, string | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw parseArgsError(error);
-  }
-  const raw = new Map<string, string[]>();
-  for (const f of FLAGS) {
-    const given = values[f.name];
-    if (given !== undefined) {
-      const list = Array.isArray(given) ? given : [given];
-      raw.set(f.name, f.type === "list" ? list.flatMap(splitList) : list);
-      continue;
-    }
-    for (const name of [envName(f.name), ...(f.alsoEnv ?? [])]) {
-      const value = env(name);
-      if (value === undefined || value === "") continue;
-      raw.set(f.name, f.type === "list" ? splitList(value) : [value]);
-      break;
-    }
-  }
-  return raw;
-}
-
-function parseArgsError(error: unknown): UsageError {
-  const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? "";
-  const name = flag.replace(/^-+/, "");
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    return new UsageError(
-      name,
-      `unknown flag "${flag}"; run "sidekernel serve --help" for the list`,
-    );
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const word = /'([^']*)'/.exec(message)?.[1] ?? "";
-    return new UsageError("", `unexpected argument "${word}": serve takes only --flags`);
-  }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return new UsageError(name, `flag "${flag}" needs a value, e.g. ${flag}=VALUE`);
-  }
-  return new UsageError(name, message);
-}
-
-function FLAG(name: string): FlagSpec {
-  const spec = FLAGS.find((f) => f.name === name);
-  if (!spec) throw new Error(`no flag "${name}" in FLAGS`);
-  return spec;
-}
-
-function choice(spec: FlagSpec, value: string): string {
-  if (spec.choices && !spec.choices.includes(value)) {
-    throw new UsageError(
-      spec.name,
-      `--${spec.name} "${value}" is not one of: ${spec.choices.join(", ")}`,
-    );
-  }
-  return value;
-}
-
-function integer(spec: FlagSpec, value: string): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  const min = spec.min ?? 0;
-  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      spec.name,
-      `--${spec.name} "${value}" is not a whole number from ${min} to ${max}`,
-    );
-  }
-  return n;
 }
 
 function nonEmpty(flag: string, value: string): string {
@@ -337,13 +245,6 @@ function resolveHome(path: string, sources: ConfigSources): string {
   if (path.startsWith("~/") && home) return resolve(home, path.slice(2));
   return isAbsolute(path) ? path : resolve(sources.cwd, path);
 }
-
-function splitList(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/** Names a browser on the same machine uses for a loopback server. */
-export const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
 /** `Example.COM` → `example.com`; an IPv6 address in brackets. */
 function hostName(value: string): string {

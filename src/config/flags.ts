@@ -1,48 +1,45 @@
 /**
  * The flags of `sidekernel serve`: one table that drives parsing, environment
- * variables (`--workspace-path` ↔ `SIDEKERNEL_WORKSPACE_PATH`) and `--help`.
+ * variables (`--workspace-path` ↔ `SIDEKERNEL_WORKSPACE_PATH`), defaults and
+ * `--help`. Each default is written once, here, as the value `loadConfig()`
+ * uses (a number for an integer flag, a list for a list flag); `--help`
+ * prints it from the same entry (README.md, "Command line").
  *
  * @module
  */
+import { LOG_LEVELS } from "../obs/log.ts";
 import { TOOLSET_NAMES, TOOLSETS } from "./toolsets.ts";
+import { flagEnvNamesOf, type FlagSpec } from "./flag_spec.ts";
 
-/** How a flag's text value is read. */
-export type FlagType = "string" | "integer" | "list";
+export type { FlagSpec } from "./flag_spec.ts";
 
-/** One flag of `sidekernel serve`. */
-export interface FlagSpec {
-  /** Long name without dashes, e.g. `workspace-path`. */
-  name: string;
-  type: FlagType;
-  /** Accepted values, for enumerations; named in errors and help. */
-  choices?: readonly string[];
-  /** Inclusive range, for integers. */
-  min?: number;
-  max?: number;
-  /** Default as shown in `--help`. */
-  defaultText: string;
-  /** One line for `--help`. */
-  help: string;
-  /** Extra environment variables read after `SIDEKERNEL_<NAME>`. */
-  alsoEnv?: readonly string[];
-  /** Help section. */
-  group: "server" | "python" | "jupyter" | "kubernetes";
-}
+/** Names a browser on the same machine uses for a loopback server. */
+export const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
-/** Every flag of `sidekernel serve`, in help order. */
-export const FLAGS: readonly FlagSpec[] = [
+/**
+ * Where the workspace is when `--workspace-path` is not given: the first, if
+ * it is a directory, else the second (relative to the working directory).
+ */
+export const WORKSPACE_CANDIDATES = ["/workspace", "./workspace"] as const;
+
+/**
+ * The table, typed with its literal names, choices and defaults: {@link flagSpec}
+ * hands out one entry so typed (`flagSpec("transport").choices` is
+ * `readonly ["http", "stdio"]`).
+ */
+const TABLE = [
   {
     name: "transport",
     type: "string",
     choices: ["http", "stdio"],
-    defaultText: "http",
+    default: "http",
     help: "stdio for desktop MCP clients; http serves /mcp, /sse and /python/*",
     group: "server",
   },
   {
     name: "host",
     type: "string",
-    defaultText: "127.0.0.1",
+    default: "127.0.0.1",
     help: "bind address; a non-loopback host requires --auth-token-file",
     group: "server",
   },
@@ -51,14 +48,13 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 0,
     max: 65535,
-    defaultText: "8000",
+    default: 8000,
     help: "TCP port (0 picks a free one and logs it)",
     group: "server",
   },
   {
     name: "auth-token-file",
     type: "string",
-    defaultText: "none",
     help: "file holding the bearer token every HTTP MCP request must send",
     group: "server",
   },
@@ -66,7 +62,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "toolsets",
     type: "list",
     choices: TOOLSET_NAMES,
-    defaultText: TOOLSET_NAMES.join(","),
+    default: TOOLSET_NAMES,
     help: `tool groups to serve: ${
       TOOLSET_NAMES.map((name) => `${name} (${TOOLSETS[name].description})`).join(", ")
     }; pods is left out when no cluster config exists`,
@@ -75,22 +71,24 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "log-level",
     type: "string",
-    choices: ["debug", "info", "warn", "error"],
-    defaultText: "info",
+    choices: LOG_LEVELS,
+    default: "info",
     help: "JSON lines on stderr",
     group: "server",
   },
   {
     name: "allowed-hosts",
     type: "list",
-    defaultText: "localhost,127.0.0.1,[::1] on loopback binds, else any",
+    default: LOOPBACK_HOST_NAMES,
+    defaultNote: "on loopback binds, else any",
     help: "Host header names accepted on MCP paths (DNS-rebinding guard)",
     group: "server",
   },
   {
     name: "allowed-origins",
     type: "list",
-    defaultText: "localhost,127.0.0.1,[::1] on loopback binds, else any",
+    default: LOOPBACK_HOST_NAMES,
+    defaultNote: "on loopback binds, else any",
     help: "Origin host names accepted on MCP paths (requests without Origin pass)",
     group: "server",
   },
@@ -99,7 +97,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 100000,
-    defaultText: "500",
+    default: 500,
     help: "open MCP sessions at most; past it new sessions get 503 with Retry-After",
     group: "server",
   },
@@ -108,7 +106,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 604800,
-    defaultText: "1800",
+    default: 1800,
     help: "seconds without a request after which an MCP session is closed",
     group: "server",
   },
@@ -117,7 +115,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 0,
     max: 3600,
-    defaultText: "20",
+    default: 20,
     help: "seconds running executions may finish after SIGTERM (keep below the pod's 30 s)",
     group: "server",
   },
@@ -126,7 +124,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 3600,
-    defaultText: "30",
+    default: 30,
     help: "seconds any request but python (pod tools, resources/read) may take; then an error",
     group: "server",
   },
@@ -135,7 +133,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 3600,
-    defaultText: "60",
+    default: 60,
     help: "seconds a call whose Streamable HTTP connection dropped waits for a resume " +
       "(Last-Event-ID); then it is cancelled",
     group: "server",
@@ -144,7 +142,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "debug-faults",
     type: "string",
     choices: ["off", "on"],
-    defaultText: "off",
+    default: "off",
     help: "tests only: add tools that pin the event loop or block file I/O (refused when compiled)",
     group: "server",
   },
@@ -152,7 +150,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "executor",
     type: "string",
     choices: ["jupyter", "local", "subprocess"],
-    defaultText: "jupyter if --jupyter-url, else local",
+    defaultNote: "jupyter if --jupyter-url, else local",
     help: "local: a long-lived --python per --kernel-scope, state kept; jupyter: a Jupyter " +
       "Server's kernel; subprocess: a fresh interpreter state per call",
     group: "python",
@@ -160,14 +158,14 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "python",
     type: "string",
-    defaultText: "python3",
+    default: "python3",
     help: "interpreter of the local and subprocess executors",
     group: "python",
   },
   {
     name: "workspace-path",
     type: "string",
-    defaultText: "/workspace if it exists, else ./workspace",
+    defaultNote: `${WORKSPACE_CANDIDATES[0]} if it exists, else ${WORKSPACE_CANDIDATES[1]}`,
     help: "shared folder: the code's working directory, saved outputs, files",
     group: "python",
   },
@@ -176,7 +174,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 86400,
-    defaultText: "120",
+    default: 120,
     help: "seconds one execution may run (wall clock) before it is interrupted",
     group: "python",
   },
@@ -185,7 +183,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 200,
     max: 10_000_000,
-    defaultText: "20000",
+    default: 20000,
     help: "characters of output returned before head+tail truncation",
     group: "python",
   },
@@ -194,7 +192,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 1,
     max: 10000,
-    defaultText: "64",
+    default: 64,
     help: "executions running or queued at once, all sessions (8 per session); past it: 429",
     group: "python",
   },
@@ -203,14 +201,22 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "integer",
     min: 0,
     max: 16_777_216,
-    defaultText: "4096",
+    default: 4096,
     help: "MiB one subprocess/local execution may allocate (then MemoryError); 0: no ceiling",
+    group: "python",
+  },
+  {
+    name: "kernel-scope",
+    type: "string",
+    choices: ["pod", "session"],
+    default: "pod",
+    help: "pod: one kernel (jupyter) or interpreter (local) shared by every MCP session; " +
+      "session: one per session",
     group: "python",
   },
   {
     name: "jupyter-url",
     type: "string",
-    defaultText: "none",
     help: "Jupyter Server base URL, e.g. http://127.0.0.1:8888",
     group: "jupyter",
   },
@@ -218,64 +224,73 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "jupyter-token",
     type: "string",
     alsoEnv: ["JUPYTER_TOKEN"],
-    defaultText: "$JUPYTER_TOKEN",
     help: "Jupyter Server token (prefer --jupyter-token-file)",
     group: "jupyter",
   },
   {
     name: "jupyter-token-file",
     type: "string",
-    defaultText: "none",
     help: "file holding the Jupyter Server token",
     group: "jupyter",
   },
   {
     name: "kernel-name",
     type: "string",
-    defaultText: "python3",
+    default: "python3",
     help: "kernelspec to start",
     group: "jupyter",
   },
   {
-    name: "kernel-scope",
-    type: "string",
-    choices: ["pod", "session"],
-    defaultText: "pod",
-    help: "pod: one kernel (jupyter) or interpreter (local) shared by every MCP session; " +
-      "session: one per session",
-    group: "python",
-  },
-  {
     name: "namespace",
     type: "list",
-    defaultText: "own namespace",
+    defaultNote: "own namespace",
     help: "namespaces the pod tools may read (repeatable)",
     group: "kubernetes",
   },
   {
     name: "kubeconfig",
     type: "string",
-    defaultText: "in-cluster, else $KUBECONFIG, else ~/.kube/config",
+    defaultNote: "in-cluster, else $KUBECONFIG, else ~/.kube/config",
     help: "kubeconfig file",
     group: "kubernetes",
   },
   {
     name: "context",
     type: "string",
-    defaultText: "current",
+    defaultNote: "current",
     help: "kubeconfig context",
     group: "kubernetes",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
-/** `workspace-path` → `SIDEKERNEL_WORKSPACE_PATH`. */
-export function envName(flag: string): string {
-  return "SIDEKERNEL_" + flag.toUpperCase().replaceAll("-", "_");
+/** Every flag of `sidekernel serve`, in help order. */
+export const FLAGS: readonly FlagSpec[] = TABLE;
+
+/** A flag name of {@link FLAGS}, e.g. `"workspace-path"`. */
+export type FlagName = typeof TABLE[number]["name"];
+
+/** The {@link FLAGS} entry of flag `N`, with its literal choices and default. */
+export type FlagOf<N extends FlagName> = Extract<typeof TABLE[number], { readonly name: N }>;
+
+/**
+ * The {@link FLAGS} entry of a flag.
+ *
+ * @param name the flag without dashes
+ * @returns the entry, typed so that its `choices` and `default` keep their literal types
+ * @example
+ * ```ts
+ * flagSpec("timeout").default; // 120
+ * ```
+ */
+export function flagSpec<N extends FlagName>(name: N): FlagOf<N> {
+  const spec = TABLE.find((f): f is FlagOf<N> => f.name === name);
+  if (!spec) throw new Error(`no flag "${name}" in FLAGS`);
+  return spec;
 }
 
 /** Every environment variable the flags read, for permission sets and docs. */
 export function flagEnvNames(): string[] {
-  return FLAGS.flatMap((f) => [envName(f.name), ...(f.alsoEnv ?? [])]);
+  return FLAGS.flatMap(flagEnvNamesOf);
 }
 
 /** Variables read besides the flags' own: downward API, in-cluster, kubeconfig, PATH. */

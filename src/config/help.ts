@@ -3,7 +3,12 @@
  *
  * @module
  */
-import { envName, FLAGS } from "./flags.ts";
+import { defaultText, flagEnvNamesOf, type FlagSpec } from "./flag_spec.ts";
+import { FLAGS } from "./flags.ts";
+
+/** Column where a flag's explanation starts, and the width help lines wrap at. */
+const INDENT = 34;
+const WIDTH = 100;
 
 const GROUPS = {
   server: "Server",
@@ -48,14 +53,7 @@ export function serveHelp(): string {
   ];
   for (const [group, title] of Object.entries(GROUPS)) {
     lines.push("", `${title}:`);
-    for (const f of FLAGS.filter((flag) => flag.group === group)) {
-      const value = f.choices ? f.choices.join("|") : f.type === "integer" ? "N" : "VALUE";
-      const name = `  --${f.name} ${value}`;
-      if (name.length >= 33) lines.push(name, `${"".padEnd(34)}${f.help}`);
-      else lines.push(`${name.padEnd(34)}${f.help}`);
-      const extra = f.alsoEnv ? `, ${f.alsoEnv.join(", ")}` : "";
-      lines.push(`${"".padEnd(34)}default: ${f.defaultText}; env: ${envName(f.name)}${extra}`);
-    }
+    for (const f of FLAGS.filter((flag) => flag.group === group)) lines.push(...flagHelp(f));
   }
   lines.push(
     "",
@@ -70,4 +68,55 @@ export function serveHelp(): string {
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * One flag's lines: `--name VALUE`, its help, then its default and variables,
+ * all taken from the flag's entry (the default as `loadConfig()` uses it) and
+ * wrapped at {@link WIDTH} columns.
+ */
+function flagHelp(f: FlagSpec): string[] {
+  const value = f.choices ? f.choices.join("|") : f.type === "integer" ? "N" : "VALUE";
+  const name = `  --${f.name} ${value}`;
+  const defaults = wrap(`default: ${defaultText(f)}`);
+  const env = `env: ${flagEnvNamesOf(f).join(", ")}`;
+  const last = defaults.length - 1;
+  if (defaults[last].length + 2 + env.length <= WIDTH - INDENT) defaults[last] += `; ${env}`;
+  else defaults.push(env);
+  const text = [...wrap(f.help), ...defaults];
+  const out = text.map((line) => " ".repeat(INDENT) + line);
+  if (name.length < INDENT - 1) out[0] = name.padEnd(INDENT) + text[0];
+  else out.unshift(name);
+  return out;
+}
+
+/**
+ * Words of `text` in lines of at most `WIDTH - INDENT` characters. A
+ * parenthesised part stays on one line with the word before it, so "pods
+ * (read-only pods of the namespace)" is never split; a longer part stays whole.
+ */
+function wrap(text: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of unbreakable(text)) {
+    if (line !== "" && line.length + 1 + part.length > WIDTH - INDENT) {
+      lines.push(line);
+      line = part;
+    } else line = line === "" ? part : `${line} ${part}`;
+  }
+  return [...lines, line];
+}
+
+/** `text` split at the spaces outside parentheses, a parenthesis kept with the word before it. */
+function unbreakable(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  for (const word of text.split(" ")) {
+    if ((depth > 0 || word.startsWith("(")) && parts.length > 0) {
+      parts[parts.length - 1] += ` ${word}`;
+    } else parts.push(word);
+    depth += (word.match(/\(/g)?.length ?? 0) - (word.match(/\)/g)?.length ?? 0);
+    if (depth < 0) depth = 0;
+  }
+  return parts;
 }
