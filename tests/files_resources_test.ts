@@ -2,18 +2,16 @@
  * The `files` toolset through a real MCP client and server linked in memory,
  * against a real temp workspace with real symlinks.
  */
-// @ts-types="@modelcontextprotocol/sdk/types"
-import {
-  McpError,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-} from "@modelcontextprotocol/sdk/types.js";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createFilesToolset, type FilesToolsetOptions } from "../src/tools/files_toolset.ts";
 import { silentLogger } from "../src/obs/log.ts";
 import { assert, assertEquals, assertMatch, assertNotIncludes } from "./support/assert_pods.ts";
-import { connectToolsets, type InMemorySession } from "./support/mcp_client.ts";
+import {
+  connectToolsets,
+  type InMemorySession,
+  ProtocolError as McpError,
+} from "./support/mcp_client.ts";
 
 /** A 1×1 transparent PNG. */
 const PNG = Uint8Array.from(
@@ -163,7 +161,9 @@ Deno.test("resources/read refuses files over the size limit, naming sizes and wh
       /"big\.bin" is 97\.7 KiB, over the 64 bytes resource limit; .*python/,
     );
     const missing = await readError(f, `${f.prefix}nope.csv`);
-    assertEquals(missing.code, -32002);
+    // -32602 (Invalid Params): the code the 2026-07-28 spec names for a miss, on every revision.
+    assertEquals(missing.code, -32602);
+    assertMatch(missing.message, /nope\.csv/);
   } finally {
     await f.close();
   }
@@ -219,10 +219,10 @@ Deno.test("a file saved in outputs/ sends list_changed and updated to a subscrib
     const listChanged = Promise.withResolvers<void>();
     const updated: string[] = [];
     const gotUpdate = Promise.withResolvers<void>();
-    f.session.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+    f.session.client.setNotificationHandler("notifications/resources/list_changed", () => {
       listChanged.resolve();
     });
-    f.session.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    f.session.client.setNotificationHandler("notifications/resources/updated", (n) => {
       updated.push(n.params.uri);
       gotUpdate.resolve();
     });

@@ -33,6 +33,11 @@ const GATEWAYS: readonly { prefix: string; only: string; why: string }[] = [
     only: "mcp",
     why: "src/mcp/sdk.ts is the one gateway to the MCP SDK",
   },
+  {
+    prefix: "@modelcontextprotocol/server",
+    only: "mcp",
+    why: "src/mcp/sdk.ts is the one gateway to the MCP SDK",
+  },
   { prefix: "@kubernetes/client-node", only: "k8s", why: "src/k8s/ is the Kubernetes façade" },
   { prefix: "ws", only: "kernel", why: "src/kernel/ is the only Jupyter protocol client" },
 ];

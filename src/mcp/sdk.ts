@@ -1,55 +1,48 @@
 /**
- * The one module that imports the MCP SDK's server side.
- *
- * `deno check` types `npm:@modelcontextprotocol/sdk/.../*.js` imports as `any`
- * because the SDK's exports map points at missing `.d.ts` files; the
- * `@ts-types` lines name the extensionless subpaths that do have types.
+ * The one module that imports the MCP SDK (the v2 server package,
+ * `@modelcontextprotocol/server`, which serves the 2026-07-28 revision and
+ * still negotiates 2025-11-25 through `initialize`). Everything that
+ * registers tools, renders results or serves a transport imports the SDK
+ * from here, so the SDK sits below its users (docs/ARCHITECTURE.md, "Layers").
  *
  * @module
  */
 
-// @ts-types="@modelcontextprotocol/sdk/server/mcp"
-export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="@modelcontextprotocol/sdk/server/completable"
-export { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-// @ts-types="@modelcontextprotocol/sdk/server/stdio"
-export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
 export {
-  ErrorCode,
+  completable,
+  createMcpHandler,
   isInitializeRequest,
   isJSONRPCRequest,
-  JSONRPCMessageSchema,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-export type {
-  CallToolResult,
-  ContentBlock,
-  JSONRPCMessage,
-  RequestInfo,
-  ServerNotification,
-  ServerRequest,
-  ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/shared/transport"
-export type {
-  Transport,
-  TransportSendOptions,
-} from "@modelcontextprotocol/sdk/shared/transport.js";
-// @ts-types="@modelcontextprotocol/sdk/shared/protocol"
-export type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-export {
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
+  isLegacyRequest,
+  McpServer,
+  parseJSONRPCMessage,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 export type {
   BlobResourceContents,
+  CallToolResult,
+  ContentBlock,
+  EventStore,
+  JSONRPCMessage,
+  McpHttpHandler,
+  McpServerFactory,
+  MessageExtraInfo,
   ReadResourceResult,
   Resource,
+  ServerContext,
   TextResourceContents,
-} from "@modelcontextprotocol/sdk/types.js";
+  ToolAnnotations,
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/server";
+export { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+
+/**
+ * JSON-RPC error code of an answer the server gave up waiting for (the v1
+ * SDK's `RequestTimeout`; the v2 SDK names no code for it).
+ */
+export const REQUEST_TIMEOUT = -32001;

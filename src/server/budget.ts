@@ -14,9 +14,9 @@ import type { Logger } from "../obs/log.ts";
 import { quoteShort } from "../text/quote.ts";
 import { OUTCOME_META } from "../tools/tool.ts";
 import {
-  ErrorCode,
   isJSONRPCRequest,
   type JSONRPCMessage,
+  REQUEST_TIMEOUT,
   type Transport,
   type TransportSendOptions,
 } from "../mcp/sdk.ts";
@@ -93,6 +93,10 @@ class BudgetedTransport implements Transport {
     this.#inner.setProtocolVersion?.(version);
   }
 
+  setSupportedProtocolVersions(versions: string[]): void {
+    this.#inner.setSupportedProtocolVersions?.(versions);
+  }
+
   start(): Promise<void> {
     return this.#inner.start();
   }
@@ -158,7 +162,7 @@ class BudgetedTransport implements Transport {
           _meta: { [OUTCOME_META]: "timeout" },
         },
       }
-      : { jsonrpc: "2.0", id, error: { code: ErrorCode.RequestTimeout, message: text } };
+      : { jsonrpc: "2.0", id, error: { code: REQUEST_TIMEOUT, message: text } };
     this.#inner.send(answer, { relatedRequestId: id }).catch(() => {});
     // Abort the handler; the SDK then drops its late answer.
     this.onmessage?.({

@@ -11,16 +11,8 @@ import type { Metrics, ToolOutcome } from "../obs/metrics.ts";
 import { OUTCOME_META, type Tool, type ToolContext, type Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
 import { isBudgetAbort } from "./budget.ts";
-import type { z } from "zod";
-import {
-  type CallToolResult,
-  McpServer,
-  type RequestHandlerExtra,
-  type ServerNotification,
-  type ServerRequest,
-} from "../mcp/sdk.ts";
-
-type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+import { z } from "zod";
+import { type CallToolResult, McpServer, type ServerContext } from "../mcp/sdk.ts";
 
 /** What the factories need; built once at start-up. */
 export interface ServerDeps {
@@ -49,6 +41,7 @@ export function createFullServer(deps: ServerDeps): McpServer {
     { name: "sidekernel", version: VERSION },
     { instructions: FULL_INSTRUCTIONS, capabilities: { logging: {} } },
   );
+  trackLogLevel(server);
   registerToolsets(server, deps.toolsets, deps);
   for (const tool of deps.extraTools ?? []) registerTool(server, tool, deps);
   return server;
@@ -95,22 +88,23 @@ export function createPythonServer(deps: ServerDeps): McpServer {
 
 function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
   const { logger, metrics } = deps;
-  server.registerTool<z.ZodRawShape, z.ZodRawShape>(
+  server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.inputSchema,
-      outputSchema: tool.outputSchema,
+      inputSchema: z.object(tool.inputSchema),
+      outputSchema: tool.outputSchema ? z.object(tool.outputSchema) : undefined,
       annotations: tool.annotations,
     },
-    async (args: Record<string, unknown>, extra: ToolExtra) => {
-      const token = extra._meta?.progressToken;
+    async (args: Record<string, unknown>, ctx: ServerContext) => {
+      const request = ctx.mcpReq;
+      const token = request._meta?.progressToken;
       const context: ToolContext = {
-        sessionId: extra.sessionId,
-        signal: extra.signal,
+        sessionId: ctx.sessionId,
+        signal: request.signal,
         progress: token === undefined ? undefined : (progress, message) =>
-          extra.sendNotification({
+          request.notify({
             method: "notifications/progress",
             params: { progressToken: token, progress, message },
           }),
@@ -118,20 +112,21 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       const started = performance.now();
       try {
         const result = await tool.handler(args, context);
-        const outcome = outcomeOf(result, extra.signal);
+        const outcome = outcomeOf(result, request.signal);
         metrics.toolCalls.inc({ tool: tool.name, outcome });
+        const headers = ctx.http?.req?.headers;
         const fields = await callFields({
           tool: tool.name,
-          session: extra.sessionId,
-          request: extra.requestId,
-          headers: extra.requestInfo?.headers,
+          session: ctx.sessionId,
+          request: request.id,
+          headers: headers ? Object.fromEntries(headers) : undefined,
           args: args ?? {},
           result,
           durationMs: performance.now() - started,
           outcome,
         }, deps.verboseLogs === true);
         logger.info("tool call", fields);
-        notifyClient(server, extra.sessionId, outcome === "error" ? "warning" : "info", fields);
+        notifyClient(server, ctx, outcome === "error" ? "warning" : "info", fields);
         return result;
       } catch (error) {
         // A tool must never take the server down: report and carry on.
@@ -153,20 +148,50 @@ function outcomeOf(result: CallToolResult, signal?: AbortSignal): ToolOutcome {
   return signal?.aborted ? "cancelled" : "ok";
 }
 
+/** MCP logging levels, least severe first (the spec's order). */
+const LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+] as const;
+type Level = typeof LEVELS[number];
+
+/** The level each 2025-era server's client asked for with `logging/setLevel`. */
+const askedLevels = new WeakMap<McpServer, Level>();
+
+/**
+ * Answers `logging/setLevel` on a 2025-era session: remembers the level the
+ * client asked for, so call summaries go only to clients that asked for
+ * them (2026-07-28 requests carry their level in `_meta`; the SDK reads it).
+ */
+function trackLogLevel(server: McpServer): void {
+  server.server.setRequestHandler("logging/setLevel", (request) => {
+    const level = request.params.level;
+    if ((LEVELS as readonly string[]).includes(level)) askedLevels.set(server, level as Level);
+    return {};
+  });
+}
+
 /**
  * Sends the call's log line as an MCP logging notification, to clients that
- * asked for them with `logging/setLevel` (the SDK keeps their levels).
+ * asked for them: on a 2025-era session with `logging/setLevel`, on a
+ * 2026-07-28 request with the log level in its `_meta` (the SDK filters by it).
  */
 function notifyClient(
   server: McpServer,
-  sessionId: string | undefined,
+  ctx: ServerContext,
   level: "info" | "warning",
   data: Record<string, unknown>,
 ): void {
-  const levels = (server.server as unknown as { _loggingLevels?: Map<unknown, unknown> })
-    ._loggingLevels;
-  if (!levels?.has(sessionId)) return;
+  if (ctx.mcpReq.envelope === undefined) {
+    const asked = askedLevels.get(server);
+    if (asked === undefined || LEVELS.indexOf(level) < LEVELS.indexOf(asked)) return;
+  }
   const { code: _code, output: _output, ...summary } = data;
-  server.server.sendLoggingMessage({ level, logger: "sidekernel", data: summary }, sessionId)
-    .catch(() => {});
+  ctx.mcpReq.log(level, summary, "sidekernel").catch(() => {});
 }

@@ -26,7 +26,7 @@ import { type CallBudget, withBudget } from "./budget.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
 import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
-import { StdioServerTransport } from "../mcp/sdk.ts";
+import { serveStdio, StdioServerTransport } from "../mcp/sdk.ts";
 
 /** Outside-world values `serve` needs that are not configuration. */
 export interface ServeEnvironment {
@@ -114,17 +114,21 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   const stopped = env.stop;
   const releasing = new Set<Promise<void>>();
   if (config.transport === "stdio") {
-    const server = createFullServer(deps);
-    const transport = new StdioServerTransport();
-    const closed = new Promise<void>((resolve) => transport.onclose = resolve);
-    await server.connect(withBudget(transport, budget));
+    // serveStdio lets the client's opening pick the revision: `initialize`
+    // (2025-11-25) or a 2026-07-28 request; one server serves the connection.
+    const stdio = new StdioServerTransport();
+    const closed = new Promise<void>((resolve) => stdio.onclose = resolve);
+    const served = serveStdio(() => createFullServer(deps), {
+      transport: withBudget(stdio, budget),
+      onerror: (error) => logger.warn("stdio message failed", { error }),
+    });
     logger.info("serving MCP on stdio", {
       executor: executor.kind,
       workspace: config.workspacePath,
     });
     await Promise.race([stopped, closed]);
     await drain(gate, config, logger);
-    await server.close().catch(() => {});
+    await served.close().catch(() => {});
   } else {
     const ioProbe = new IoProbe({ path: config.workspacePath });
     const front = await startHttp({

@@ -7,8 +7,8 @@
  * @module
  */
 import { BodyReadError, readBody } from "./body.ts";
-import { JSONRPCMessageSchema } from "../mcp/sdk.ts";
-import type { JSONRPCMessage, RequestInfo, Transport } from "../mcp/sdk.ts";
+import { parseJSONRPCMessage } from "../mcp/sdk.ts";
+import type { JSONRPCMessage, MessageExtraInfo, Transport } from "../mcp/sdk.ts";
 
 /** Options of {@link SseServerTransport}. */
 export interface SseOptions {
@@ -33,7 +33,7 @@ export class SseServerTransport implements Transport {
   readonly sessionId: string = crypto.randomUUID();
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: { requestInfo?: RequestInfo }) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
 
   readonly #options: Required<SseOptions>;
   #controller?: ReadableStreamDefaultController<Uint8Array>;
@@ -91,8 +91,7 @@ export class SseServerTransport implements Transport {
    * @param parsedBody the body, when the caller already read it
    */
   async handlePost(request: Request, parsedBody?: unknown): Promise<Response> {
-    const requestInfo = { headers: Object.fromEntries(request.headers) };
-    if (parsedBody !== undefined) return this.#accept(parsedBody, requestInfo);
+    if (parsedBody !== undefined) return this.#accept(parsedBody, request);
     let bytes: Uint8Array;
     try {
       bytes = await readBody(request, { maxBytes: this.#options.maxBodyBytes });
@@ -106,15 +105,18 @@ export class SseServerTransport implements Transport {
     } catch {
       return plain(400, "the body is not JSON: send one JSON-RPC message");
     }
-    return this.#accept(body, requestInfo);
+    return this.#accept(body, request);
   }
 
-  #accept(body: unknown, requestInfo: { headers: Record<string, string> }): Response {
-    const parsed = JSONRPCMessageSchema.safeParse(body);
-    if (!parsed.success) {
+  #accept(body: unknown, request: Request): Response {
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(body);
+    } catch {
       return plain(400, "the body is not a JSON-RPC 2.0 message (jsonrpc, method/result, id)");
     }
-    this.onmessage?.(parsed.data, { requestInfo });
+    // The request's headers reach the handlers (the call log reads x-session-id).
+    this.onmessage?.(message, { request });
     return plain(202, "Accepted");
   }
 

@@ -15,13 +15,12 @@
  */
 import type { Logger } from "../obs/log.ts";
 import {
-  ErrorCode,
-  McpError,
   type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
   type ReadResourceResult,
+  ResourceNotFoundError,
   ResourceTemplate,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
 } from "../mcp/sdk.ts";
 import {
   InvalidPathError,
@@ -42,9 +41,6 @@ import {
 } from "../workspace/resources.ts";
 import { watchWorkspace, type WorkspaceChange, type WorkspaceWatcher } from "../workspace/watch.ts";
 import type { Toolset } from "./tool.ts";
-
-/** JSON-RPC error code of the MCP spec for "resource not found". */
-export const RESOURCE_NOT_FOUND = -32002;
 
 /** Options of {@link createFilesToolset}. */
 export interface FilesToolsetOptions {
@@ -128,7 +124,7 @@ export function createFilesToolset(options: FilesToolsetOptions): FilesToolset {
     watcher = undefined;
   };
 
-  /** Resolves a client's URI to a contained real path, or throws an McpError. */
+  /** Resolves a client's URI to a contained real path, or throws a ProtocolError. */
   const resolveUri = async (uri: string | URL): Promise<{ ws: Workspace; real: string }> => {
     try {
       const url = typeof uri === "string" ? parseUri(uri) : uri;
@@ -195,12 +191,12 @@ export function createFilesToolset(options: FilesToolsetOptions): FilesToolset {
         (uri) => read(uri),
       );
       server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-      server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+      server.server.setRequestHandler("resources/subscribe", async (request) => {
         const { real } = await resolveUri(request.params.uri);
         sessions.get(server)?.subscriptions.set(request.params.uri, real);
         return {};
       });
-      server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+      server.server.setRequestHandler("resources/unsubscribe", (request) => {
         sessions.get(server)?.subscriptions.delete(request.params.uri);
         return {};
       });
@@ -220,8 +216,8 @@ function parseUri(uri: string): URL {
 }
 
 /** Turns a refusal into the protocol error the client sees; logs unexpected failures. */
-function toMcpError(error: unknown, uri: string, log: Logger): McpError {
-  if (error instanceof McpError) return error;
+function toMcpError(error: unknown, uri: string, log: Logger): ProtocolError {
+  if (error instanceof ProtocolError) return error;
   uri = uri.length > 200 ? `${uri.slice(0, 120)}…${uri.slice(-60)}` : uri;
   const because = error instanceof Error ? error.message : String(error);
   if (
@@ -229,24 +225,25 @@ function toMcpError(error: unknown, uri: string, log: Logger): McpError {
     error instanceof URIError || error instanceof PathChangedError
   ) {
     log.warn("resource refused", { uri, reason: because });
-    return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
+    return new ProtocolError(ProtocolErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
   }
   if (error instanceof NotRegularFileError) {
-    return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
+    return new ProtocolError(ProtocolErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
   }
   if (errorCode(error) === "EACCES" || errorCode(error) === "EPERM") {
-    return new McpError(
-      ErrorCode.InvalidParams,
+    return new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       `cannot read "${uri}": the server's user may not read it (its mode denies access); ` +
         `make it readable (e.g. chmod a+r) or read it with the python tool`,
     );
   }
   if (error instanceof PathNotFoundError || errorCode(error) === "ENOENT") {
-    return new McpError(RESOURCE_NOT_FOUND, `cannot read "${uri}": ${because}`);
+    // On the wire -32602 (Invalid Params), the code the 2026-07-28 spec names for a miss.
+    return new ResourceNotFoundError(uri, `cannot read "${uri}": ${because}`);
   }
   if (error instanceof ResourceTooLargeError) {
-    return new McpError(ErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
+    return new ProtocolError(ProtocolErrorCode.InvalidParams, `cannot read "${uri}": ${because}`);
   }
   log.error("resource read failed", { uri, error });
-  return new McpError(ErrorCode.InternalError, `cannot read "${uri}": ${because}`);
+  return new ProtocolError(ProtocolErrorCode.InternalError, `cannot read "${uri}": ${because}`);
 }

@@ -1,23 +1,19 @@
 /**
- * A real MCP SDK Client linked in memory to a real McpServer serving
- * toolsets registered exactly as the server does, so schemas and
- * structuredContent are validated by the SDK.
+ * A real MCP SDK Client (v2, `@modelcontextprotocol/client`) linked in
+ * memory to a real McpServer serving toolsets registered exactly as the
+ * server does, so schemas and structuredContent are validated by the SDK.
  *
  * @module
  */
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/inMemory"
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Client, InMemoryTransport, ProtocolError } from "@modelcontextprotocol/client";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import { silentLogger } from "../../src/obs/log.ts";
 import { createMetrics } from "../../src/obs/metrics.ts";
 import { registerToolsets } from "../../src/server/mcp.ts";
 import { McpServer } from "../../src/mcp/sdk.ts";
 import type { Toolset } from "../../src/tools/tool.ts";
 
-export { Client };
+export { Client, ProtocolError };
 export type { CallToolResult };
 
 /** A connected client/server pair. */
