@@ -11,6 +11,7 @@ import { LOG_LEVELS } from "../obs/log.ts";
 import { TOOLSET_NAMES, TOOLSETS } from "./toolsets.ts";
 import { flagEnvNamesOf, type FlagSpec } from "./flag_spec.ts";
 
+export { envName } from "./flag_spec.ts";
 export type { FlagSpec } from "./flag_spec.ts";
 
 /** Names a browser on the same machine uses for a loopback server. */
