@@ -5,6 +5,7 @@
  * and the call that runs sends progress with its latest output line.
  */
 import assert from "node:assert/strict";
+import { deadline } from "../src/async/deadline.ts";
 import { connectStdio, firstText } from "./support/clients.ts";
 import { makeWorkspace, ROOT, SERVE_ARGS } from "./support/server.ts";
 
@@ -43,11 +44,7 @@ Deno.test("python over stdio: a call past --max-executions is an error result na
         resetTimeoutOnProgress: true,
       },
     );
-    const waited = AbortSignal.timeout(30_000);
-    await Promise.race([
-      working,
-      new Promise((_, reject) => waited.onabort = () => reject(new Error("no progress in 30 s"))),
-    ]);
+    await deadline(working, 30_000); // progress named "working" (else a TimeoutError)
 
     const refused = await client.callTool({ name: "python", arguments: { code: "print(2)" } });
     assert.equal(refused.isError, true);

@@ -5,6 +5,8 @@
  * decide when a cell ends (gate limits, progress, a broken executor).
  */
 import assert from "node:assert/strict";
+import { deadline } from "../async/deadline.ts";
+import { delay } from "../async/delay.ts";
 import { silentLogger } from "../obs/log.ts";
 import { createMetrics } from "../obs/metrics.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
@@ -164,11 +166,7 @@ Deno.test("CellRunner.run() interrupted by shutdown says so, and a cell after it
         if (tick.message.endsWith(": started")) onStarted();
       },
     });
-    const waited = AbortSignal.timeout(30_000);
-    await Promise.race([
-      started,
-      new Promise((_, reject) => waited.onabort = () => reject(new Error("no output in 30 s"))),
-    ]);
+    await deadline(started, 30_000); // the cell printed "started" (else a TimeoutError)
     const interrupted = await gate.drain(200, 20_000);
     assert.equal(interrupted, 1);
     const answer = await running;
@@ -238,10 +236,8 @@ Deno.test("CellRunner.run() ticks progress with the last output line while the c
         return Promise.reject(new Error("the client is gone"));
       },
     });
-    const deadline = Date.now() + 10_000;
-    while (ticks.length < 3 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const until = Date.now() + 10_000;
+    while (ticks.length < 3 && Date.now() < until) await delay(20);
     executor.releaseAll();
     const answer = await running;
     assert.equal(answer.ended, "ok");
@@ -253,7 +249,7 @@ Deno.test("CellRunner.run() ticks progress with the last output line while the c
       assert.equal(tick.message, `running for ${tick.seconds} s: step 2`);
     }
     const seen = ticks.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
     assert.equal(ticks.length, seen, "no tick after the cell ended");
   } finally {
     cleanup();

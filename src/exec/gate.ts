@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { deadline } from "../async/deadline.ts";
 
 /** Why an execution was not admitted. */
 export type Refusal = "draining" | "global" | "session";
@@ -31,7 +32,8 @@ export class ExecutionGate {
   readonly #shutdown = new AbortController();
   #total = 0;
   #draining = false;
-  #idle?: () => void;
+  /** Resolved when the last running execution ends; made when someone waits for that. */
+  #idle?: PromiseWithResolvers<void>;
 
   constructor(options: GateOptions) {
     this.#options = options;
@@ -81,7 +83,10 @@ export class ExecutionGate {
         const left = (this.#perSession.get(sessionId) ?? 1) - 1;
         if (left === 0) this.#perSession.delete(sessionId);
         else this.#perSession.set(sessionId, left);
-        if (this.#total === 0) this.#idle?.();
+        if (this.#total === 0) {
+          this.#idle?.resolve();
+          this.#idle = undefined;
+        }
       },
     };
   }
@@ -101,15 +106,11 @@ export class ExecutionGate {
     return left;
   }
 
+  /** True once no execution runs, false when `ms` passed first. */
   #waitIdle(ms: number): Promise<boolean> {
     if (this.#total === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.#idle = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
+    this.#idle ??= Promise.withResolvers<void>();
+    return deadline(this.#idle.promise.then(() => true), ms, { onTimeout: () => false });
   }
 }
 
