@@ -3,7 +3,10 @@
  * golden file: every answer of one session, as the JSON it arrived in (key
  * order included), with only the workspace path and the version replaced.
  * A change of the serving layer that alters one byte of these answers fails
- * here, naming the answer.
+ * here, naming the answer. Of `tools/list` it keeps what those clients build
+ * the tool's prompt entry from (name, description, inputSchema, annotations),
+ * leaving out the two fields the MCP SDK writes on its own and no gpt-oss
+ * client reads: the schema's `$schema` dialect and `execution`.
  *
  * To accept a deliberate change, rewrite the file and review the diff:
  * `deno test -P=test --unstable-worker-options tests/gpt_oss_golden_test.ts -- --update`
@@ -40,6 +43,26 @@ const EXCHANGE: { label: string; method: string; params: Record<string, unknown>
   },
 ];
 
+interface ListedTool {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+/** A tools/list answer as gpt-oss clients read it. */
+function read(answer: Record<string, unknown>): unknown {
+  const tools = (answer.result as { tools: ListedTool[] }).tools;
+  return tools.map((
+    { name, description, inputSchema: { $schema: _, ...schema }, annotations },
+  ) => ({
+    name,
+    description,
+    inputSchema: schema,
+    annotations,
+  }));
+}
+
 function call(code: string): Record<string, unknown> {
   return { name: "python", arguments: { code } };
 }
@@ -53,7 +76,7 @@ Deno.test("gpt-oss client on /python/sse reads exactly the golden answers", asyn
     try {
       for (const [i, step] of EXCHANGE.entries()) {
         const answer = await session.request(step.method, step.params);
-        answers[step.label] = JSON.stringify(answer)
+        answers[step.label] = JSON.stringify(step.method === "tools/list" ? read(answer) : answer)
           .replaceAll(ws.path, "<workspace>")
           .replaceAll(JSON.stringify(VERSION), '"<version>"');
         if (i === 0) await session.notify("notifications/initialized");
