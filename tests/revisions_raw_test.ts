@@ -90,6 +90,18 @@ Deno.test("raw tools/call with a progress token: progress on the answer's SSE st
   assert.equal(firstText(last?.result), "slept\n");
 });
 
+Deno.test("raw resources/read (Mcp-Name = the URI): a workspace file's text", async () => {
+  const uri = `file://${ws.path}/report.txt`;
+  Deno.writeTextFileSync(`${ws.path}/report.txt`, "42 rows\n");
+  const response = await postModern(`${server.url}/mcp`, {
+    method: "resources/read",
+    params: { uri },
+  });
+  const answer = await answerOf(response);
+  assert.equal(response.status, 200, JSON.stringify(answer));
+  assert.deepEqual(answer.result?.contents, [{ uri, mimeType: "text/plain", text: "42 rows\n" }]);
+});
+
 /** Requests a 2026-07-28 client could get wrong, and what the answer must name. */
 const MALFORMED: { label: string; request: ModernRequest; names: RegExp }[] = [
   {
