@@ -4,12 +4,18 @@
  * @module
  */
 import { defaultText, flagEnvNamesOf, type FlagSpec } from "./flag_spec.ts";
-import { FLAGS } from "./flags.ts";
+import { FLAGS, flagSpec } from "./flags.ts";
+
+/** The defaults the examples name, from the flag table. */
+const HOST = flagSpec("host").default;
+const PORT = flagSpec("port").default;
+const PYTHON = flagSpec("python").default;
 
 /** Column where a flag's explanation starts, and the width help lines wrap at. */
 const INDENT = 34;
 const WIDTH = 100;
 
+/** Help sections, in order. */
 const GROUPS = {
   server: "Server",
   python: "Python",
@@ -31,7 +37,7 @@ Usage:
   sidekernel <command> --help    help of a command
 
 Examples:
-  sidekernel                                  HTTP on 127.0.0.1:8000, stateful local python3
+  sidekernel                                  HTTP on ${HOST}:${PORT}, stateful local ${PYTHON}
   sidekernel --executor subprocess            a fresh interpreter state for every call
   sidekernel --transport stdio                for desktop MCP clients
   sidekernel --jupyter-url http://127.0.0.1:8888 --jupyter-token-file /secrets/jupyter-token
@@ -58,13 +64,13 @@ export function serveHelp(): string {
   lines.push(
     "",
     "Examples:",
-    "  # laptop, stateful local python3 (variables persist between calls), for a desktop client:",
+    `  # laptop, stateful local ${PYTHON} (variables persist between calls), for a desktop client:`,
     "  sidekernel serve --transport stdio --workspace-path ~/agent-files",
     "  # in a pod, next to a Jupyter container, reachable by other pods:",
     "  sidekernel serve --host 0.0.0.0 --auth-token-file /var/run/secrets/sidekernel/token \\",
     "    --jupyter-url http://127.0.0.1:8888 --jupyter-token-file /var/run/secrets/jupyter/token",
     "  # point a gpt-oss tool server (vLLM, SGLang) at the python server:",
-    "  #   http://127.0.0.1:8000/python/sse",
+    `  #   http://${HOST}:${PORT}/python/sse`,
     "",
   );
   return lines.join("\n");
