@@ -1,6 +1,6 @@
 /**
  * The `python` tool over stdio, in a real server process. Over stdio no HTTP
- * front refuses a call before it reaches the tool (README, "Limits"): the
+ * front refuses a call before it reaches the tool (README, "Operating it"): the
  * cell service's own gate answers, as a tool error result naming the flag,
  * and the call that runs sends progress with its latest output line.
  */

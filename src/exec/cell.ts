@@ -2,7 +2,7 @@
  * Running one cell for a caller: the service behind the `python` tool.
  *
  * A cell passes the execution gate (admission per session and in all, and
- * shutdown: README, "Limits"), runs on the configured {@link Executor} while
+ * shutdown: README, "Operating it"), runs on the configured {@link Executor} while
  * the caller hears about it once a second, is counted in the execution
  * metrics, and is rendered by the one output renderer (`output.ts`). When
  * shutdown interrupts it, the answer says so. What is left to a tool is its
