@@ -8,23 +8,29 @@
 import { isAbsolute, resolve } from "node:path";
 import type { LogLevel } from "../obs/log.ts";
 import type { ToolsetName } from "./toolsets.ts";
-import { flagSpec as flag, WORKSPACE_CANDIDATES } from "./flags.ts";
+import { type ChoiceOf, flagSpec as flag, WORKSPACE_CANDIDATES } from "./flags.ts";
 import { FlagValues } from "./values.ts";
 import { UsageError } from "./errors.ts";
 
 export { LOOPBACK_HOST_NAMES } from "./flags.ts";
 
-/** How code runs; parsed once from `--executor` and friends. */
+/** `--kernel-scope`: one kernel for the pod, or one per MCP session. */
+export type KernelScope = ChoiceOf<"kernel-scope">;
+
+/**
+ * How code runs; parsed once from `--executor` and friends. There is one
+ * variant per `--executor` choice (`loadConfig()` does not compile otherwise).
+ */
 export type ExecutorConfig =
   | { kind: "subprocess"; python: string }
-  | { kind: "local"; python: string; kernelScope: "pod" | "session" }
+  | { kind: "local"; python: string; kernelScope: KernelScope }
   | {
     kind: "jupyter";
     /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8888`. */
     url: string;
     token?: string;
     kernelName: string;
-    kernelScope: "pod" | "session";
+    kernelScope: KernelScope;
   };
 
 /** Where the pod tools look, and with which credentials. */
@@ -49,7 +55,7 @@ export interface KubeConfig {
 
 /** The whole validated configuration of `sidekernel serve`. */
 export interface Config {
-  transport: "http" | "stdio";
+  transport: ChoiceOf<"transport">;
   host: string;
   port: number;
   /** Bearer token read from `--auth-token-file`; HTTP MCP paths require it when set. */
@@ -124,27 +130,32 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
   const kernelScope = values.choice(flag("kernel-scope"));
   const python = () => nonEmpty("python", values.textOr(flag("python")));
   let executor: ExecutorConfig;
-  if (executorKind === "jupyter") {
-    if (!jupyterUrl) {
-      throw new UsageError(
-        "jupyter-url",
-        `--executor jupyter needs --jupyter-url, e.g. --jupyter-url http://127.0.0.1:8888`,
-      );
+  switch (executorKind) {
+    case "jupyter": {
+      if (!jupyterUrl) {
+        throw new UsageError(
+          "jupyter-url",
+          `--executor jupyter needs --jupyter-url, e.g. --jupyter-url http://127.0.0.1:8888`,
+        );
+      }
+      const tokenPath = values.text(flag("jupyter-token-file"));
+      executor = {
+        kind: "jupyter",
+        url: httpUrl("jupyter-url", jupyterUrl),
+        token: tokenPath !== undefined
+          ? readToken("jupyter-token-file", tokenPath, sources)
+          : values.text(flag("jupyter-token")) || undefined,
+        kernelName: nonEmpty("kernel-name", values.textOr(flag("kernel-name"))),
+        kernelScope,
+      };
+      break;
     }
-    const tokenPath = values.text(flag("jupyter-token-file"));
-    executor = {
-      kind: "jupyter",
-      url: httpUrl("jupyter-url", jupyterUrl),
-      token: tokenPath !== undefined
-        ? readToken("jupyter-token-file", tokenPath, sources)
-        : values.text(flag("jupyter-token")) || undefined,
-      kernelName: nonEmpty("kernel-name", values.textOr(flag("kernel-name"))),
-      kernelScope,
-    };
-  } else if (executorKind === "local") {
-    executor = { kind: "local", python: python(), kernelScope };
-  } else {
-    executor = { kind: "subprocess", python: python() };
+    case "local":
+      executor = { kind: "local", python: python(), kernelScope };
+      break;
+    case "subprocess":
+      executor = { kind: "subprocess", python: python() };
+      break;
   }
 
   const workspaceFlag = values.text(flag("workspace-path"));

@@ -273,6 +273,10 @@ export type FlagName = typeof TABLE[number]["name"];
 /** The {@link FLAGS} entry of flag `N`, with its literal choices and default. */
 export type FlagOf<N extends FlagName> = Extract<typeof TABLE[number], { readonly name: N }>;
 
+/** The values a flag with choices accepts: `ChoiceOf<"kernel-scope">` is `"pod" | "session"`. */
+export type ChoiceOf<N extends FlagName> = FlagOf<N> extends
+  { readonly choices: readonly (infer C)[] } ? C : never;
+
 /**
  * The {@link FLAGS} entry of a flag.
  *
