@@ -1,7 +1,7 @@
 /**
- * One cell running on a kernel: its output forwarding, progress reports,
- * wall-clock timer, abort listener and culling watchdog, all released by
- * {@link CellRun.dispose}.
+ * One cell running on a kernel: its output forwarding, progress reports and
+ * culling watchdog, all released by {@link CellRun.dispose}. Its wall-clock
+ * limit and cancellation are the caller's `deadline()` (`jupyter_kernel.ts`).
  *
  * @module
  */
@@ -15,26 +15,21 @@ import { LastLine, toOutputEvent } from "./jupyter_outputs.ts";
 
 const WATCHDOG_MS = 2000;
 
-/** A cell sent to a kernel, with the timers that watch it. */
+/** A cell sent to a kernel, with the intervals that watch it. */
 export class CellRun {
   /** The request's future (done = reply AND idle). */
   readonly future: ExecutionFuture;
-  /** Resolves when the wall-clock limit passes or the request is aborted. */
-  readonly stopped: Promise<"timeout" | "cancelled">;
   /** Set once the kernel is being interrupted: its KeyboardInterrupt traceback is not forwarded. */
   interrupted = false;
-  readonly #timers: ReturnType<typeof setTimeout>[] = [];
   readonly #intervals: ReturnType<typeof setInterval>[] = [];
-  readonly #request: ExecuteRequest;
-  #onAbort = () => {};
 
   /**
-   * Sends the cell and starts its timers.
+   * Sends the cell and starts its intervals.
    *
    * @param conn The kernel connection.
    * @param rest REST client, for the watchdog.
    * @param request The cell and its callbacks.
-   * @param timeoutSeconds Wall-clock limit.
+   * @param timeoutSeconds Wall-clock limit (a short one makes the watchdog look more often).
    */
   constructor(
     conn: KernelConnection,
@@ -42,7 +37,6 @@ export class CellRun {
     request: ExecuteRequest,
     timeoutSeconds: number,
   ) {
-    this.#request = request;
     const last = new LastLine();
     this.future = conn.execute(request.code, (msg) => {
       const event = toOutputEvent(msg);
@@ -65,17 +59,10 @@ export class CellRun {
         if (err instanceof KernelNotFoundError) future.fail(err);
       });
     }, Math.min(WATCHDOG_MS, timeoutSeconds * 250)));
-    this.stopped = new Promise((resolve) => {
-      this.#timers.push(setTimeout(() => resolve("timeout"), timeoutSeconds * 1000));
-      this.#onAbort = () => resolve("cancelled");
-      request.signal?.addEventListener("abort", this.#onAbort, { once: true });
-    });
   }
 
-  /** Stops every timer and listener. */
+  /** Stops every interval. */
   dispose(): void {
-    this.#timers.forEach(clearTimeout);
     this.#intervals.forEach(clearInterval);
-    this.#request.signal?.removeEventListener("abort", this.#onAbort);
   }
 }

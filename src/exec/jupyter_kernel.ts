@@ -3,9 +3,16 @@
  * interleaved), timeouts and cancellation by interrupt (restart only if the
  * kernel won't go idle), and recovery when the kernel or the server goes away.
  *
+ * The kernel's life is one value (`KernelLife` in `jupyter_kernel_life.ts`),
+ * changed only by its `KernelLifeCycle`; what the next call must be told is
+ * another, {@link News}. The connection owns what belongs to the socket: reopening
+ * it, and knowing that a restart is ours (`KernelConnection.restart`).
+ *
  * @module
  */
 
+import { deadline } from "../async/deadline.ts";
+import { retry } from "../async/retry.ts";
 import {
   JupyterUnreachableError,
   KernelChannelClosedError,
@@ -16,37 +23,34 @@ import { KernelConnection, type KernelLoss } from "../kernel/connection.ts";
 import type { ExecutionFuture } from "../kernel/future.ts";
 import type { ExecuteRequest, ExecutionEnd, ExecutionResult } from "./executor.ts";
 import { CellRun } from "./jupyter_cell.ts";
+import { KernelLifeCycle, lostNote, type News, type Open } from "./jupyter_kernel_life.ts";
 import type { ManagedKernelOptions } from "./jupyter_kernel_options.ts";
 
 export type { KernelEvents, ManagedKernelOptions } from "./jupyter_kernel_options.ts";
 
-const LOST_NOTE = "a new kernel was started; earlier variables are gone";
 const RESET_TEXT =
   "The Python kernel was restarted: all variables and imports are gone; files in the workspace are untouched.";
+const NOTHING: News = { kind: "none" };
 
 /** One kernel on the Jupyter Server and the queue of executions that use it. */
 export class ManagedKernel {
   readonly #o: ManagedKernelOptions;
-  readonly #created = new Set<string>();
-  #kernelId?: string;
-  #conn?: KernelConnection;
-  /** A note for the next call: state was lost between calls. */
-  #note?: string;
-  #lossReported = false;
-  #needsPrepare = true;
-  #needsInfo = false;
-  #inFlight = false;
+  readonly #life: KernelLifeCycle;
+  #news: News = NOTHING;
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
-  #closed = false;
-  /** The framing the server picked last time; a server that picks no subprotocol is asked for legacy at once. */
-  #framing: "v1" | "legacy" | "none" = "none";
+  /**
+   * The framing the server picked last: a fact about the server, kept across
+   * kernels; a server that picks no subprotocol is asked for legacy at once.
+   */
+  #serverFraming: "v1" | "legacy" | "none" = "none";
   /** When the last execution finished (ms since epoch). */
   lastUsed = Date.now();
 
   /** @param options Server, kernel spec, tunables. */
   constructor(options: ManagedKernelOptions) {
     this.#o = options;
+    this.#life = new KernelLifeCycle(options.rest, options.events);
   }
 
   /** True while an execution runs or waits in the queue. */
@@ -56,7 +60,7 @@ export class ManagedKernel {
 
   /** The current kernel's id, if one was started. */
   get kernelId(): string | undefined {
-    return this.#kernelId;
+    return this.#life.kernelId;
   }
 
   /**
@@ -77,36 +81,25 @@ export class ManagedKernel {
    */
   reset(): Promise<string> {
     return this.#enqueue(async () => {
-      const id = this.#kernelId;
-      if (!id || !this.#conn || this.#conn.lost) {
-        this.#drop(false);
+      const life = this.#life.now;
+      if (life.phase !== "open") {
+        this.#life.forget("keep");
         return RESET_TEXT;
       }
       try {
-        await this.#restart(this.#conn, "reset");
+        await this.#restart(life.conn, "reset");
       } catch (err) {
         if (!(err instanceof KernelNotFoundError)) throw err;
-        this.#drop(false);
+        this.#life.forget("gone");
       }
-      this.#note = undefined;
+      if (this.#news.kind === "note") this.#news = NOTHING;
       return RESET_TEXT;
     });
   }
 
   /** Closes the socket and deletes every kernel this object created. */
   async shutdown(): Promise<void> {
-    this.#closed = true;
-    this.#conn?.close();
-    this.#conn = undefined;
-    for (const id of this.#created) {
-      try {
-        await this.#o.rest.deleteKernel(id);
-        this.#o.events?.stopped();
-      } catch (err) {
-        this.#o.logger.warn("could not delete kernel", { kernelId: id, error: err });
-      }
-    }
-    this.#created.clear();
+    await this.#life.close(this.#o.logger);
   }
 
   #enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -121,16 +114,21 @@ export class ManagedKernel {
 
   async #execute(request: ExecuteRequest): Promise<ExecutionResult> {
     const notes: string[] = [];
-    if (request.signal?.aborted) return { end: { kind: "cancelled", stateKept: true }, notes };
+    const cancelled = (): ExecutionResult => ({
+      end: { kind: "cancelled", stateKept: true },
+      notes,
+    });
+    if (request.signal?.aborted) return cancelled();
     for (let attempt = 0;; attempt++) {
       const conn = await this.#ensure();
-      if (this.#note) notes.push(this.#note);
-      this.#note = undefined;
-      this.#lossReported = false;
+      if (this.#news.kind === "note") notes.push(this.#news.text);
+      this.#news = NOTHING;
+      // Cancelled while a kernel was started: the code never ran.
+      if (request.signal?.aborted) return cancelled();
       const end = await this.#run(conn, request, attempt === 0);
       if (end !== "retry") return { end, notes };
       // The kernel vanished before it began running the code: run it on a new kernel.
-      notes.push(`Note: the previous kernel was shut down by the Jupyter Server; ${LOST_NOTE}.`);
+      notes.push(lostNote("the previous kernel was shut down by the Jupyter Server").text);
     }
   }
 
@@ -143,13 +141,17 @@ export class ManagedKernel {
     const { rest, timeoutSeconds } = this.#o;
     const cell = new CellRun(conn, rest, request, timeoutSeconds);
     const future = cell.future;
-    this.#inFlight = true;
+    this.#life.update(conn, { running: true });
     try {
-      const outcome = await Promise.race([future.done, cell.stopped]);
+      const outcome = await deadline(future.done, timeoutSeconds * 1000, {
+        onTimeout: () => "timeout" as const,
+        signal: request.signal,
+        onAbort: () => "cancelled" as const,
+      });
       if (typeof outcome !== "string") return { kind: outcome.status === "ok" ? "ok" : "error" };
       cell.interrupted = true;
       if (mayRetry && !future.started && await this.#isGone(conn)) {
-        this.#drop(false);
+        this.#life.forget("gone");
         return "retry";
       }
       const stopped = await this.#interrupt(conn, future);
@@ -159,12 +161,12 @@ export class ManagedKernel {
         : { kind: "cancelled", stateKept: stopped.stateKept };
     } catch (err) {
       if (mayRetry && err instanceof KernelNotFoundError && !future.started) {
-        this.#drop(false);
+        this.#life.forget("gone");
         return "retry";
       }
       return this.#lostEnd(err);
     } finally {
-      this.#inFlight = false;
+      this.#life.update(conn, { running: false });
       cell.dispose();
     }
   }
@@ -194,12 +196,13 @@ export class ManagedKernel {
       }
       logger.warn("interrupt failed", { kernelId: conn.kernelId, error: err });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = await Promise.race([
+    const idle = await deadline(
       future.done.then(() => true, (err: Error) => err),
-      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), interruptGraceMs)),
-    ]);
-    clearTimeout(timer);
+      interruptGraceMs,
+      {
+        onTimeout: () => false,
+      },
+    );
     if (idle === true) return { stateKept: true };
     if (idle instanceof Error) return { lost: this.#lostEnd(idle) };
     logger.warn("kernel did not go idle after interrupt; restarting it", {
@@ -208,7 +211,7 @@ export class ManagedKernel {
     try {
       await this.#restart(conn, "timeout");
     } catch (err) {
-      this.#drop(true);
+      if (this.#life.openOf(conn)) this.#life.forget("delete");
       logger.warn("restart after interrupt failed; a new kernel will be started", { error: err });
     }
     future.fail(new KernelDeadError(conn.kernelId, "the kernel was restarted"));
@@ -216,29 +219,20 @@ export class ManagedKernel {
   }
 
   async #restart(conn: KernelConnection, reason: "reset" | "timeout"): Promise<void> {
-    conn.restartingByUs = true;
-    try {
-      await this.#o.rest.restartKernel(conn.kernelId);
-    } finally {
-      conn.restartingByUs = false;
-    }
+    await conn.restart();
     this.#o.events?.restarted(reason);
-    conn.failPending(new KernelDeadError(conn.kernelId, "the kernel was restarted"));
-    this.#needsPrepare = true;
-    this.#needsInfo = true;
+    this.#life.update(conn, { setup: "restarted" });
   }
 
-  /** Maps a loss error to the end of the call that died; remembers it was reported. */
+  /** Maps a loss error to the end of the call that died; remembers it was told. */
   #lostEnd(err: unknown): ExecutionEnd {
     if (err instanceof KernelDeadError) {
-      this.#note = undefined;
-      this.#lossReported = true;
+      this.#news = { kind: "told" };
       return { kind: "lost", reason: err.reason };
     }
     if (err instanceof KernelNotFoundError) {
-      this.#note = undefined;
-      this.#lossReported = true;
-      this.#drop(false);
+      this.#news = { kind: "told" };
+      this.#life.forget("gone");
       return {
         kind: "lost",
         reason:
@@ -254,62 +248,47 @@ export class ManagedKernel {
     throw err;
   }
 
-  /** Forgets the current kernel (it is gone, or will be replaced). */
-  #drop(deleteIt: boolean): void {
-    const id = this.#kernelId;
-    this.#conn?.close();
-    this.#conn = undefined;
-    this.#kernelId = undefined;
-    if (deleteIt && id) {
-      this.#o.rest.deleteKernel(id).catch(() => {});
-      if (this.#created.delete(id)) this.#o.events?.stopped();
-    }
-  }
-
-  #onLost(loss: KernelLoss): void {
-    if (loss.kind === "restarted") {
-      this.#needsPrepare = true;
-      this.#needsInfo = true;
-    }
+  /** The connection reports a loss: the life moves on at once; a note unless a cell runs. */
+  #onLost(loss: KernelLoss, conn: KernelConnection): void {
     if (loss.kind === "restarted" || loss.kind === "dead") this.#o.events?.restarted("died");
-    if (this.#inFlight) return; // The running call reports it as its end.
-    if (loss.kind === "restarted" || loss.kind === "dead" || loss.kind === "gone") {
-      const why = loss.kind === "gone"
+    const open = this.#life.openOf(conn);
+    if (!open) return; // A connection already left behind.
+    if (loss.kind === "restarted") this.#life.enter({ ...open, setup: "restarted" });
+    else if (loss.kind === "dead") this.#life.forget("delete");
+    else if (loss.kind === "gone") this.#life.forget("gone");
+    else this.#life.enter({ phase: "detached", id: open.id, setup: open.setup });
+    if (open.running || loss.kind === "unreachable" || loss.kind === "closed") return;
+    this.#news = lostNote(
+      loss.kind === "gone"
         ? "the previous kernel was shut down by the Jupyter Server (culled or deleted)"
-        : "the previous kernel died";
-      this.#note = `Note: ${why}; ${LOST_NOTE}.`;
-    }
+        : "the previous kernel died",
+    );
   }
 
   /** Returns a connection to a live kernel, starting or reconnecting as needed. */
   async #ensure(): Promise<KernelConnection> {
     const { rest, logger } = this.#o;
-    if (this.#closed) throw new Error("the Jupyter executor is closed");
-    if (this.#conn && !this.#conn.lost && Date.now() - this.lastUsed > this.#o.staleCheckMs) {
+    let life = this.#life.now;
+    if (life.phase === "closed") throw new Error("the Jupyter executor is closed");
+    if (life.phase === "open" && Date.now() - this.lastUsed > this.#o.staleCheckMs) {
       try {
-        await rest.getKernel(this.#conn.kernelId);
+        await rest.getKernel(life.id);
       } catch (err) {
         if (!(err instanceof KernelNotFoundError)) throw err;
-        this.#note = `Note: the previous kernel was shut down by the Jupyter Server; ${LOST_NOTE}.`;
-        this.#drop(false);
+        this.#news = lostNote("the previous kernel was shut down by the Jupyter Server");
+        this.#life.forget("gone");
       }
     }
-    if (this.#conn?.lost?.kind === "dead") this.#drop(true);
-    if (!this.#conn || this.#conn.lost) {
-      this.#conn = undefined;
-      const deadline = Date.now() + this.#o.startTimeoutMs;
-      for (;;) {
-        try {
-          await this.#connect();
-          break;
-        } catch (err) {
-          if (!(err instanceof JupyterUnreachableError) || Date.now() > deadline) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
+    life = this.#life.now;
+    if (life.phase !== "open") {
+      life = await retry(() => this.#connect(), {
+        until: Date.now() + this.#o.startTimeoutMs,
+        backoff: 500,
+        retryIf: (err) => err instanceof JupyterUnreachableError,
+      });
     }
-    const conn = this.#conn as KernelConnection;
-    if (this.#needsInfo) {
+    const conn = life.conn;
+    if (life.setup === "restarted") {
       // After a restart (ours or Jupyter's), the server's sockets reconnect to the new
       // process in the background; a request sent before that can be lost. Wait
       // until the kernel answers on our channel.
@@ -318,54 +297,68 @@ export class ManagedKernel {
         logger.warn("restarted kernel does not answer; starting a new one", {
           kernelId: conn.kernelId,
         });
-        this.#drop(true);
+        if (this.#life.openOf(conn)) this.#life.forget("delete");
         return await this.#ensure();
       }
-      this.#needsInfo = false;
+      this.#life.update(conn, { setup: "prepare" });
     }
-    if (this.#needsPrepare) await this.#prepare(conn);
+    if (this.#life.openOf(conn)?.setup === "prepare") {
+      this.#life.update(conn, { setup: "done" });
+      await this.#prepare(conn);
+    }
     logger.debug("kernel ready", { kernelId: conn.kernelId });
     return conn;
   }
 
-  /** Reconnects to the current kernel if it still exists, else starts a new one. */
-  async #connect(): Promise<void> {
+  /** Reopens the detached kernel if it still exists, else starts a new one. */
+  async #connect(): Promise<Open> {
     const { rest, logger } = this.#o;
-    const options = {
-      rest,
-      logger,
-      pongAfterFrame: this.#o.pongAfterFrame,
-      offerV1: this.#framing !== "legacy",
-      onLost: (loss: KernelLoss) => this.#onLost(loss),
+    const open = async (id: string) => {
+      const conn = await KernelConnection.open({
+        rest,
+        logger,
+        kernelId: id,
+        pongAfterFrame: this.#o.pongAfterFrame,
+        offerV1: this.#serverFraming !== "legacy",
+        onLost: (loss, lostConn) => this.#onLost(loss, lostConn),
+      });
+      this.#serverFraming = conn.protocol;
+      return conn;
     };
-    if (this.#kernelId) {
+    const life = this.#life.now;
+    if (life.phase === "detached") {
       try {
-        this.#conn = await KernelConnection.open({ ...options, kernelId: this.#kernelId });
-        this.#framing = this.#conn.protocol;
-        return;
+        const conn = await open(life.id);
+        return this.#life.enter({
+          phase: "open",
+          id: life.id,
+          conn,
+          setup: life.setup,
+          running: false,
+        });
       } catch (err) {
         if (!(err instanceof KernelNotFoundError)) throw err;
-        if (!this.#lossReported && !this.#note) {
-          this.#note = `Note: the previous kernel is gone; ${LOST_NOTE}.`;
-        }
-        if (this.#created.delete(this.#kernelId)) this.#o.events?.stopped();
-        this.#kernelId = undefined;
+        if (this.#news.kind === "none") this.#news = lostNote("the previous kernel is gone");
+        this.#life.forget("gone");
       }
     }
     const model = await rest.createKernel(this.#o.kernelName, this.#o.kernelPath);
-    this.#created.add(model.id);
-    this.#o.events?.started();
-    this.#kernelId = model.id;
-    this.#needsPrepare = true;
-    this.#needsInfo = false;
+    this.#life.created(model.id);
     logger.info("kernel started", { kernelId: model.id, kernelName: this.#o.kernelName });
-    this.#conn = await KernelConnection.open({ ...options, kernelId: model.id });
-    this.#framing = this.#conn.protocol;
+    // Detached until its socket opens: a failed open reopens this kernel next time.
+    this.#life.enter({ phase: "detached", id: model.id, setup: "prepare" });
+    const conn = await open(model.id);
+    return this.#life.enter({
+      phase: "open",
+      id: model.id,
+      conn,
+      setup: "prepare",
+      running: false,
+    });
   }
 
   /** Runs silent start-up code: `chdir` to the workspace when that path exists for the kernel. */
   async #prepare(conn: KernelConnection): Promise<void> {
-    this.#needsPrepare = false;
     const path = this.#o.workspacePath;
     if (!path) return;
     const p = JSON.stringify(path);

@@ -9,13 +9,20 @@
  *   kernel still lives, the socket is reopened with the same session id (the
  *   server replays what it buffered meanwhile) and pending requests go on;
  *   if it is gone (404) or the server is unreachable, they fail.
+ * - {@link KernelConnection.restart} restarts the kernel through REST: the
+ *   statuses that restart causes are ours, not a death, and the requests it
+ *   abandons fail with {@link KernelDeadError}.
  *
  * @module
  */
 
+import { deadline } from "../async/deadline.ts";
+import { retry } from "../async/retry.ts";
+
 import type { Logger } from "../obs/log.ts";
 import { KernelChannel } from "./channel.ts";
 import {
+  JupyterHttpError,
   JupyterUnreachableError,
   KernelChannelClosedError,
   KernelDeadError,
@@ -47,8 +54,8 @@ export interface KernelConnectionOptions {
   rest: JupyterRestClient;
   kernelId: string;
   logger: Logger;
-  /** Called when the kernel's state is lost, while busy or idle. */
-  onLost?: (loss: KernelLoss) => void;
+  /** Called when the kernel's state is lost, while busy or idle, with the connection that saw it. */
+  onLost?: (loss: KernelLoss, conn: KernelConnection) => void;
   /** @default true (see `channel.ts`) */
   pongAfterFrame?: boolean;
   /**
@@ -74,10 +81,11 @@ export class KernelConnection {
   readonly #pending = new Map<string, ExecutionFuture>();
   readonly #replies = new Map<string, (msg: KernelMessage) => void>();
   #channel?: KernelChannel;
-  #closed = false;
+  /** Aborted by {@link close}: stops reopening a dropped socket. */
+  readonly #closing = new AbortController();
   #lost?: KernelLoss;
-  /** While true, `restarting`/`starting` statuses are ours (a REST restart), not a death. */
-  restartingByUs = false;
+  /** While true, `restarting`/`starting` statuses are ours (see {@link restart}), not a death. */
+  #restarting = false;
 
   private constructor(options: KernelConnectionOptions) {
     this.kernelId = options.kernelId;
@@ -147,18 +155,15 @@ export class KernelConnection {
   async kernelInfo(timeoutMs: number): Promise<boolean> {
     if (this.#lost) return false;
     const msg = createMessage("shell", "kernel_info_request", {}, this.sessionId);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const replied = new Promise<boolean>((resolve) => {
       this.#replies.set(msg.header.msg_id, (reply) => {
         if (reply.channel === "iopub") resolve(true);
       });
-      timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    if (!this.#channel?.send(msg)) return false;
     try {
-      return await replied;
+      if (!this.#channel?.send(msg)) return false;
+      return await deadline(replied, timeoutMs, { onTimeout: () => false });
     } finally {
-      clearTimeout(timer);
       this.#replies.delete(msg.header.msg_id);
     }
   }
@@ -187,6 +192,26 @@ export class KernelConnection {
   }
 
   /**
+   * Restarts the kernel (`POST /api/kernels/{id}/restart`, resolved when the
+   * new process answers). The `restarting`/`starting` statuses this causes
+   * are not reported as a loss; every pending request fails with
+   * {@link KernelDeadError}, since a restart abandons it.
+   *
+   * @throws {KernelNotFoundError} When the kernel is gone.
+   * @throws {JupyterUnreachableError} When the server cannot be reached.
+   * @throws {JupyterHttpError} On another refusal.
+   */
+  async restart(): Promise<void> {
+    this.#restarting = true;
+    try {
+      await this.#options.rest.restartKernel(this.kernelId);
+    } finally {
+      this.#restarting = false;
+    }
+    this.failPending(new KernelDeadError(this.kernelId, "the kernel was restarted"));
+  }
+
+  /**
    * Fails every pending request (e.g. after a restart by us, which abandons them).
    *
    * @param err The error their futures reject with.
@@ -197,7 +222,7 @@ export class KernelConnection {
 
   /** Closes the socket; pending requests fail. Does not touch the kernel. */
   close(): void {
-    this.#closed = true;
+    this.#closing.abort();
     this.#channel?.close();
     this.failPending(new KernelChannelClosedError(this.kernelId, "was closed by sidekernel"));
   }
@@ -206,9 +231,9 @@ export class KernelConnection {
     const { rest, kernelId } = this.#options;
     // A kernel that was just created can refuse its first WebSocket under load
     // (the server is still wiring its ZMQ sockets): try a few times.
-    for (let attempt = 1;; attempt++) {
+    this.#channel = await retry(async () => {
       try {
-        this.#channel = await KernelChannel.open({
+        return await KernelChannel.open({
           url: rest.channelsUrl(kernelId, this.sessionId),
           headers: rest.authHeaders(),
           kernelId,
@@ -217,14 +242,12 @@ export class KernelConnection {
           onMessage: (msg) => this.#dispatch(msg),
           onClose: (code) => void this.#onSocketClosed(code),
         });
-        return;
       } catch (err) {
         // Say precisely why when the kernel is gone, or the server is (these throw).
         await rest.getKernel(kernelId);
-        if (attempt >= CONNECT_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        throw err;
       }
-    }
+    }, { attempts: CONNECT_ATTEMPTS, backoff: (attempt) => 100 * attempt, retryIf: notRest });
   }
 
   #dispatch(msg: KernelMessage): void {
@@ -239,7 +262,7 @@ export class KernelConnection {
       return;
     }
     // Statuses without a parent are made by the server about the kernel process.
-    if (isStatus(msg) && !this.restartingByUs) {
+    if (isStatus(msg) && !this.#restarting) {
       const state = msg.content.execution_state;
       if (state === "restarting") {
         this.#lose({
@@ -260,44 +283,48 @@ export class KernelConnection {
     this.#options.logger.warn("kernel lost", { kernelId: this.kernelId, loss: loss.kind });
     if (final) this.#lost = loss;
     this.failPending(loss.error);
-    this.#options.onLost?.(loss);
+    this.#options.onLost?.(loss, this);
   }
 
   async #onSocketClosed(code: number): Promise<void> {
-    if (this.#closed || this.#lost) return;
+    const closing = this.#closing.signal;
+    if (closing.aborted || this.#lost) return;
     const { rest, kernelId, logger } = this.#options;
     logger.info("kernel websocket closed; checking the kernel", { kernelId, code });
-    const deadline = Date.now() + (this.#options.reconnectTimeoutMs ?? 10_000);
-    let lastError: unknown;
-    while (!this.#closed && Date.now() < deadline) {
-      try {
+    try {
+      await retry(async () => {
         await rest.getKernel(kernelId);
         await this.#connect();
-        logger.info("kernel websocket reopened", { kernelId });
-        return;
-      } catch (err) {
-        lastError = err;
-        if (err instanceof KernelNotFoundError) {
-          this.#lose({ kind: "gone", error: err }, true);
-          return;
-        }
-        if (err instanceof JupyterUnreachableError) {
-          this.#lose({ kind: "unreachable", error: err }, true);
-          return;
-        }
+      }, {
+        until: Date.now() + (this.#options.reconnectTimeoutMs ?? 10_000),
+        backoff: 250,
+        signal: closing,
+        retryIf: (err) =>
+          !(err instanceof KernelNotFoundError || err instanceof JupyterUnreachableError),
+      });
+      if (closing.aborted) this.#channel?.close();
+      else logger.info("kernel websocket reopened", { kernelId });
+    } catch (err) {
+      if (closing.aborted) return;
+      if (err instanceof KernelNotFoundError) this.#lose({ kind: "gone", error: err }, true);
+      else if (err instanceof JupyterUnreachableError) {
+        this.#lose({ kind: "unreachable", error: err }, true);
+      } else {
+        this.#lose({
+          kind: "closed",
+          error: new KernelChannelClosedError(
+            kernelId,
+            `closed (code ${code}) and could not be reopened`,
+            { cause: err },
+          ),
+        }, true);
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (this.#closed) return;
-    this.#lose({
-      kind: "closed",
-      error: new KernelChannelClosedError(
-        kernelId,
-        `closed (code ${code}) and could not be reopened`,
-        {
-          cause: lastError,
-        },
-      ),
-    }, true);
   }
+}
+
+/** True for an error that is not the REST API's answer about the kernel (worth another try). */
+function notRest(err: unknown): boolean {
+  return !(err instanceof KernelNotFoundError || err instanceof JupyterUnreachableError ||
+    err instanceof JupyterHttpError);
 }

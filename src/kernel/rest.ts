@@ -20,6 +20,7 @@
  * @module
  */
 
+import { retry } from "../async/retry.ts";
 import { JupyterHttpError, JupyterUnreachableError, KernelNotFoundError } from "./errors.ts";
 
 /** A kernel as `GET /api/kernels/{id}` describes it. */
@@ -181,16 +182,17 @@ export class JupyterRestClient {
    * @throws {JupyterUnreachableError} @throws {JupyterHttpError}
    */
   async deleteKernel(kernelId: string): Promise<void> {
-    for (let attempt = 1;; attempt++) {
+    await retry(async () => {
       try {
         await this.#json("DELETE", kernelPath(kernelId), undefined, kernelId);
-        return;
       } catch (err) {
-        if (err instanceof KernelNotFoundError) return;
-        if (!(err instanceof JupyterHttpError && err.status >= 500 && attempt < 3)) throw err;
+        if (!(err instanceof KernelNotFoundError)) throw err;
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    }, {
+      attempts: 3,
+      backoff: 1000,
+      retryIf: (err) => err instanceof JupyterHttpError && err.status >= 500,
+    });
   }
 
   async #json(
