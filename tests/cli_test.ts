@@ -135,3 +135,8 @@ Deno.test("loadConfig() throws UsageError naming the flag for a bad namespace an
     (e: unknown) => e instanceof UsageError && /is empty/.test(e.message),
   );
 });
+
+Deno.test("loadConfig() limits one session to 8 executions, or to --max-executions when lower", () => {
+  assert.equal(loadConfig([], sources()).maxExecutionsPerSession, 8);
+  assert.equal(loadConfig(["--max-executions", "3"], sources()).maxExecutionsPerSession, 3);
+});

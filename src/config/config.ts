@@ -8,7 +8,12 @@
 import { isAbsolute, resolve } from "node:path";
 import type { LogLevel } from "../obs/log.ts";
 import type { ToolsetName } from "./toolsets.ts";
-import { type ChoiceOf, flagSpec as flag, WORKSPACE_CANDIDATES } from "./flags.ts";
+import {
+  type ChoiceOf,
+  EXECUTIONS_PER_SESSION,
+  flagSpec as flag,
+  WORKSPACE_CANDIDATES,
+} from "./flags.ts";
 import { FlagValues } from "./values.ts";
 import { UsageError } from "./errors.ts";
 
@@ -69,6 +74,8 @@ export interface Config {
   maxOutput: number;
   /** Executions at once, all sessions together. */
   maxExecutions: number;
+  /** Executions at once in one session: `EXECUTIONS_PER_SESSION`, at most `maxExecutions`. */
+  maxExecutionsPerSession: number;
   /** `--memory-limit`: MiB one subprocess/local execution may allocate; 0 = no ceiling. */
   memoryLimitMiB: number;
   maxSessions: number;
@@ -171,6 +178,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     values.list(flag(name))?.map(hostName) ??
       (isLoopback(host) ? flag(name).default : undefined);
 
+  const maxExecutions = values.integer(flag("max-executions"));
   const kubeconfig = values.text(flag("kubeconfig"));
   const config: Config = {
     transport,
@@ -183,7 +191,8 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
     workspacePath,
     timeoutSeconds: values.integer(flag("timeout")),
     maxOutput: values.integer(flag("max-output")),
-    maxExecutions: values.integer(flag("max-executions")),
+    maxExecutions,
+    maxExecutionsPerSession: Math.min(EXECUTIONS_PER_SESSION, maxExecutions),
     memoryLimitMiB: values.integer(flag("memory-limit")),
     maxSessions: values.integer(flag("max-sessions")),
     sessionIdleSeconds: values.integer(flag("session-idle-timeout")),

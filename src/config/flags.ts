@@ -23,6 +23,9 @@ export const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1",
  */
 export const WORKSPACE_CANDIDATES = ["/workspace", "./workspace"] as const;
 
+/** Executions one MCP session may have running or queued, within `--max-executions`. */
+export const EXECUTIONS_PER_SESSION = 8;
+
 /**
  * The table, typed with its literal names, choices and defaults: {@link flagSpec}
  * hands out one entry so typed (`flagSpec("transport").choices` is
@@ -194,7 +197,8 @@ const TABLE = [
     min: 1,
     max: 10000,
     default: 64,
-    help: "executions running or queued at once, all sessions (8 per session); past it: 429",
+    help: `executions running or queued at once in all sessions, at most ` +
+      `${EXECUTIONS_PER_SESSION} in one; past it: 429`,
     group: "python",
   },
   {
