@@ -1,7 +1,9 @@
 /**
  * Flags + environment → one validated, frozen {@link Config}.
  * Precedence: defaults < `SIDEKERNEL_*` (and the few documented extra
- * variables) < flags. No other module reads flags or the environment.
+ * variables) < flags. The defaults are the flag table's (`./flags.ts`), read
+ * through `FlagValues`; none is written here. No other module reads flags or
+ * the environment.
  *
  * @module
  */
