@@ -129,7 +129,7 @@ export function loadConfig(args: string[], sources: ConfigSources): Config {
       "host",
       `--host "${host}" is not a loopback address, so anyone on the network could run code ` +
         `through sidekernel. Pass --auth-token-file FILE (clients then send ` +
-        `"Authorization: Bearer <token>"), or bind to 127.0.0.1.`,
+        `"Authorization: Bearer <token>"), or bind to ${flag("host").default}.`,
     );
   }
 
