@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { deadline } from "../async/deadline.ts";
 import type { ExecuteRequest, ExecutionEnd, ExecutionResult } from "./executor.ts";
 import { memoryLimitNote } from "./containment.ts";
 import type { OutputEvent } from "./executor.ts";
@@ -94,13 +95,19 @@ export class LocalInterpreter {
 
   async #execute(request: ExecuteRequest): Promise<ExecutionResult> {
     const notes: string[] = [];
-    if (request.signal?.aborted) return { end: { kind: "cancelled", stateKept: true }, notes };
+    const cancelled = (): ExecutionResult => ({
+      end: { kind: "cancelled", stateKept: true },
+      notes,
+    });
+    if (request.signal?.aborted) return cancelled();
     if (this.#closed) throw new Error("the local interpreter was shut down");
     const proc = await this.#process();
     if (this.#note) {
       notes.push(this.#note);
       this.#note = undefined;
     }
+    // Cancelled while the interpreter started: the code never ran.
+    if (request.signal?.aborted) return cancelled();
     this.#inCell = true;
     const sink = (event: OutputEvent) => {
       if (event.type === "error" && event.ename === "MemoryError") {
@@ -110,22 +117,12 @@ export class LocalInterpreter {
     };
     const ended = proc.run(request.code, sink);
     void ended.finally(() => this.#inCell = false);
-    let stop: "timeout" | "cancelled" | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#o.timeoutSeconds * 1000);
-      onAbort = () => resolve("cancelled");
-      request.signal?.addEventListener("abort", onAbort, { once: true });
+    const stop = await deadline(ended, this.#o.timeoutSeconds * 1000, {
+      onTimeout: () => "timeout" as const,
+      signal: request.signal,
+      onAbort: () => "cancelled" as const,
     });
-    try {
-      const first = await Promise.race([ended, stopped]);
-      if (typeof first !== "string") return { end: this.#endOf(first, proc), notes };
-      stop = first;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) request.signal?.removeEventListener("abort", onAbort);
-    }
+    if (typeof stop !== "string") return { end: this.#endOf(stop, proc), notes };
     const stateKept = await this.#interrupt(proc, ended);
     const end: ExecutionEnd = stop === "timeout"
       ? { kind: "timeout", seconds: this.#o.timeoutSeconds, stateKept }
@@ -136,14 +133,9 @@ export class LocalInterpreter {
   /** SIGINT, then the grace; kills the process when the code does not stop. */
   async #interrupt(proc: DriverProcess, ended: Promise<CellEnd>): Promise<boolean> {
     proc.interrupt();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const after = await Promise.race([
-      ended,
-      new Promise<"grace">((resolve) =>
-        timer = setTimeout(() => resolve("grace"), this.#o.interruptGraceMs)
-      ),
-    ]);
-    clearTimeout(timer);
+    const after = await deadline(ended, this.#o.interruptGraceMs, {
+      onTimeout: () => "grace" as const,
+    });
     if (after !== "grace" && after.kind === "done") return true;
     if (after === "grace") {
       this.#o.logger.warn("local interpreter did not stop after SIGINT; killing it", {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { deadline } from "../async/deadline.ts";
 import type { Logger } from "../obs/log.ts";
 import type { OutputEvent } from "./executor.ts";
 import { oomKillNote } from "./containment.ts";
@@ -85,12 +86,7 @@ export class DriverProcess {
     });
     this.exited = (async () => {
       const status = await child.status;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all([stdout, stderr]),
-        new Promise((resolve) => timer = setTimeout(resolve, DRAIN_MS)),
-      ]);
-      clearTimeout(timer);
+      await deadline(Promise.all([stdout, stderr]), DRAIN_MS, { onTimeout: () => undefined });
       // The supervisor exits with the interpreter's status, 128 + N for signal N.
       const code = this.#exitCode ?? (status.code > 128 ? 128 - status.code : status.code);
       const reason = this.#killedBy ?? exitReason(code, status.signal, memoryLimitMiB);
@@ -122,15 +118,11 @@ export class DriverProcess {
       throw new DriverStartError(options.python, errorName(error), { cause: error });
     }
     const proc = new DriverProcess(child, nonce, options.logger, options.memoryLimitMiB);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcome = await Promise.race([
-      proc.ready.then(() => "ready"),
-      proc.exited.then((reason) => reason),
-      new Promise<string>((resolve) =>
-        timer = setTimeout(() => resolve(`not ready after ${timeoutMs} ms`), timeoutMs)
-      ),
-    ]);
-    clearTimeout(timer);
+    const outcome = await deadline(
+      Promise.race([proc.ready.then(() => "ready"), proc.exited]),
+      timeoutMs,
+      { onTimeout: () => `not ready after ${timeoutMs} ms` },
+    );
     if (outcome !== "ready") {
       proc.kill("it did not start");
       const detail = proc.#diag.trim().split("\n").slice(-3).join(" ").slice(0, 500);

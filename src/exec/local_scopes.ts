@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { delay } from "../async/delay.ts";
 import type { Logger } from "../obs/log.ts";
 
 /** What the pool needs of an interpreter. */
@@ -95,7 +96,7 @@ export class ScopedPool<T extends Pooled> {
         return await result;
       }
       if (Date.now() >= deadline) throw new InterpreterLimitError(this.#o.max);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await delay(20);
     }
   }
 

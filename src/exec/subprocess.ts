@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import { deadline } from "../async/deadline.ts";
 import type { Logger } from "../obs/log.ts";
 import { writeNewFileSync } from "../workspace/write.ts";
 import {
@@ -121,12 +122,9 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
     const done = (async () => {
       const status = await child.status;
       // Output can still sit in the pipes: wait for both to end, within a bound.
-      let drainTimer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all([stdout.done, stderr.done]),
-        new Promise((resolve) => drainTimer = setTimeout(resolve, options.drainMs ?? 1000)),
-      ]);
-      clearTimeout(drainTimer);
+      await deadline(Promise.all([stdout.done, stderr.done]), options.drainMs ?? 1000, {
+        onTimeout: () => undefined,
+      });
       stdout.cancel();
       stderr.cancel();
       Deno.remove(file).catch(() => {});
@@ -151,23 +149,17 @@ export function createSubprocessExecutor(options: SubprocessOptions): Executor {
     const forked = forkServer !== undefined && await forkServer.ensure();
     const run = forked ? forkServer.run(request.code, sink) : fresh(request.code, sink);
     running.add(run);
-    let stopped: "timeout" | "cancelled" | undefined;
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const stop = (why: "timeout" | "cancelled") => {
-      if (stopped) return;
-      stopped = why;
-      // The supervisor kills every descendant on SIGTERM.
+    const stopped = await deadline(run.done.then(() => undefined), options.timeoutSeconds * 1000, {
+      onTimeout: () => "timeout" as const,
+      signal: request.signal,
+      onAbort: () => "cancelled" as const,
+    });
+    if (stopped) {
+      // The supervisor kills every descendant on SIGTERM; SIGKILL if it is still there in 2 s.
       run.kill("SIGTERM");
-      killTimer = setTimeout(() => run.kill("SIGKILL"), 2000);
-    };
-    const timer = setTimeout(() => stop("timeout"), options.timeoutSeconds * 1000);
-    const onAbort = () => stop("cancelled");
-    request.signal?.addEventListener("abort", onAbort, { once: true });
-    if (request.signal?.aborted) onAbort();
+      await deadline(run.done, 2000, { onTimeout: () => run.kill("SIGKILL") });
+    }
     const status = await run.done;
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    request.signal?.removeEventListener("abort", onAbort);
     running.delete(run);
     text.end();
     control.end();
