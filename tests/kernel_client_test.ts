@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { startJupyterServer } from "./support/jupyter.ts";
-import { KernelConnection } from "../src/kernel/connection.ts";
-import { JupyterHttpError, KernelNotFoundError } from "../src/kernel/errors.ts";
+import { delay, startJupyterServer } from "./support/jupyter.ts";
+import { KernelConnection, type KernelConnectionOptions } from "../src/kernel/connection.ts";
+import { JupyterHttpError, KernelDeadError, KernelNotFoundError } from "../src/kernel/errors.ts";
 import { executeRequest, type KernelMessage } from "../src/kernel/messages.ts";
 import { JupyterRestClient } from "../src/kernel/rest.ts";
 import { deserializeLegacy, deserializeV1, serializeV1 } from "../src/kernel/wire.ts";
@@ -47,7 +47,7 @@ Deno.test("KernelConnection talks to a real kernel over both framings, fast", as
   const server = await startJupyterServer();
   const rest = new JupyterRestClient({ url: server.url, token: server.token });
   const kernel = await rest.createKernel("python3", "");
-  const open = (extra: { offerV1?: boolean; pongAfterFrame?: boolean } = {}) =>
+  const open = (extra: Partial<KernelConnectionOptions> = {}) =>
     KernelConnection.open({ rest, kernelId: kernel.id, logger: silentLogger, ...extra });
   const run = async (conn: KernelConnection, code: string) => {
     const outputs: string[] = [];
@@ -123,6 +123,34 @@ Deno.test("KernelConnection talks to a real kernel over both framings, fast", as
         slow.close();
       }
     });
+
+    await t.step(
+      "restart() ends the pending request without success, is no loss, and the kernel answers after",
+      async () => {
+        const losses: string[] = [];
+        const conn = await open({ onLost: (loss) => losses.push(loss.kind) });
+        try {
+          await run(conn, "y = 5");
+          const pending = conn.execute("import time; time.sleep(30)", () => {}).done;
+          await delay(300);
+          await conn.restart();
+          // The old process may answer before it dies (an error reply); otherwise the
+          // restart fails the request: either way it ends, with no success.
+          const end = await pending.then((reply) => reply.status, (e) => e);
+          assert(
+            end === "error" || end === "aborted" ||
+              (end instanceof KernelDeadError && end.reason === "the kernel was restarted"),
+            `pending request ended with ${JSON.stringify(end)}`,
+          );
+          assert(await conn.waitUntilAnswering(30_000), "the restarted kernel does not answer");
+          assertEquals((await run(conn, "print('y' in globals())")).outputs, "False\n");
+          assertEquals(losses, [], "our own restart was reported as a loss");
+          assertEquals(conn.lost, undefined);
+        } finally {
+          conn.close();
+        }
+      },
+    );
   } finally {
     await rest.deleteKernel(kernel.id);
     await server.stop();
