@@ -6,7 +6,7 @@
  * a v2 client over stdio, as a desktop client of the new revision starts it.
  */
 import assert from "node:assert/strict";
-import { connectStreamable, firstText } from "./support/clients.ts";
+import { connectStreamable, firstText, INITIALIZE, postMcp } from "./support/clients.ts";
 import {
   answerOf,
   connectStdioV2,
@@ -40,7 +40,7 @@ const PYTHON_CALL = {
 } as const;
 
 for (const path of ["/mcp", "/python/mcp"]) {
-  Deno.test(`raw server/discover on ${path}: both revisions and the capabilities`, async () => {
+  Deno.test(`raw server/discover on ${path}: 2026-07-28, the capabilities; initialize still answers 2025-11-25`, async () => {
     const response = await postModern(`${server.url}${path}`, { method: "server/discover" });
     assert.equal(response.status, 200);
     const answer = await answerOf(response);
@@ -51,7 +51,22 @@ for (const path of ["/mcp", "/python/mcp"]) {
       instructions?: string;
     };
     assert.ok(result.supportedVersions.includes(MODERN), `${result.supportedVersions}`);
-    assert.ok(result.supportedVersions.includes(LEGACY), `${result.supportedVersions}`);
+    // discover lists the revisions a request may name in its envelope; 2025-era
+    // revisions are negotiated by initialize, which the same endpoint still answers.
+    assert.ok(!result.supportedVersions.includes(LEGACY), `${result.supportedVersions}`);
+    const init = await postMcp(`${server.url}${path}`, {
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: LEGACY },
+    });
+    assert.equal(init.status, 200);
+    assert.ok(init.headers.get("mcp-session-id"), "a 2025-11-25 client gets a session");
+    const legacy = await answerOf(init);
+    assert.equal((legacy.result as { protocolVersion?: string }).protocolVersion, LEGACY);
+    const closed = await fetch(`${server.url}${path}`, {
+      method: "DELETE",
+      headers: { "mcp-session-id": init.headers.get("mcp-session-id") ?? "" },
+    });
+    await closed.body?.cancel();
     assert.ok(result.capabilities.tools, `capabilities: ${JSON.stringify(result.capabilities)}`);
     const meta = answer.result?._meta as Record<string, { name?: string }> | undefined;
     const serverInfo = meta?.[SERVER_INFO];
