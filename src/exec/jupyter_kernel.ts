@@ -251,13 +251,8 @@ export class ManagedKernel {
   /** The connection reports a loss: the life moves on at once; a note unless a cell runs. */
   #onLost(loss: KernelLoss, conn: KernelConnection): void {
     if (loss.kind === "restarted" || loss.kind === "dead") this.#o.events?.restarted("died");
-    const open = this.#life.openOf(conn);
-    if (!open) return; // A connection already left behind.
-    if (loss.kind === "restarted") this.#life.enter({ ...open, setup: "restarted" });
-    else if (loss.kind === "dead") this.#life.forget("delete");
-    else if (loss.kind === "gone") this.#life.forget("gone");
-    else this.#life.enter({ phase: "detached", id: open.id, setup: open.setup });
-    if (open.running || loss.kind === "unreachable" || loss.kind === "closed") return;
+    const was = this.#life.lost(loss, conn);
+    if (!was || was.running || loss.kind === "unreachable" || loss.kind === "closed") return;
     this.#news = lostNote(
       loss.kind === "gone"
         ? "the previous kernel was shut down by the Jupyter Server (culled or deleted)"

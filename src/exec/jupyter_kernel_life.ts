@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KernelConnection } from "../kernel/connection.ts";
+import type { KernelConnection, KernelLoss } from "../kernel/connection.ts";
 import type { JupyterRestClient } from "../kernel/rest.ts";
 import type { Logger } from "../obs/log.ts";
 import type { KernelEvents } from "./jupyter_kernel_options.ts";
@@ -157,6 +157,25 @@ export class KernelLifeCycle {
   update(conn: KernelConnection, change: Partial<Pick<Open, "setup" | "running">>): void {
     const open = this.openOf(conn);
     if (open) this.enter({ ...open, ...change });
+  }
+
+  /**
+   * Moves the life on after `conn` reported a loss: a restarted kernel needs
+   * its setup again, a dead one is deleted, a gone one forgotten, and a
+   * socket that is unreachable or closed leaves its kernel detached.
+   *
+   * @param loss What the connection lost.
+   * @param conn The connection that reported it.
+   * @returns The life `conn` had, or undefined for a connection already left behind.
+   */
+  lost(loss: KernelLoss, conn: KernelConnection): Open | undefined {
+    const open = this.openOf(conn);
+    if (!open) return undefined;
+    if (loss.kind === "restarted") this.enter({ ...open, setup: "restarted" });
+    else if (loss.kind === "dead") this.forget("delete");
+    else if (loss.kind === "gone") this.forget("gone");
+    else this.enter({ phase: "detached", id: open.id, setup: open.setup });
+    return open;
   }
 
   /**
