@@ -9,7 +9,7 @@
  * client reads: the schema's `$schema` dialect and `execution`.
  *
  * To accept a deliberate change, rewrite the file and review the diff:
- * `deno test -P=test --unstable-worker-options tests/gpt_oss_golden_test.ts -- --update`
+ * `UPDATE_GOLDEN=1 deno test -P=test --unstable-worker-options tests/gpt_oss_golden_test.ts`
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -84,7 +84,7 @@ Deno.test("gpt-oss client on /python/sse reads exactly the golden answers", asyn
     } finally {
       session.close();
     }
-    if (Deno.args.includes("--update")) {
+    if (Deno.env.get("UPDATE_GOLDEN")) {
       Deno.mkdirSync(join(ROOT, "tests/golden/gpt_oss"), { recursive: true });
       Deno.writeTextFileSync(GOLDEN, JSON.stringify(answers, null, 2) + "\n");
     }
