@@ -61,7 +61,6 @@ Deno.test({
           "ping",
           "logging-set-level",
           "tools-list",
-          "tools-call-error",
           "resources-list",
           "prompts-list",
           "server-sse-multiple-streams",

@@ -27,9 +27,25 @@ export async function admit(
 ): Promise<Admission> {
   const parsed = await readJson(request, maxBytes);
   if ("response" in parsed) return parsed;
-  const { body } = parsed;
+  const refused = admitBody(parsed.body, sessionId, gate, limits, executing);
+  return refused ? { response: refused } : parsed;
+}
+
+/**
+ * Checks an already parsed JSON-RPC body against the gate (see
+ * {@link admit}): the response to send instead, or undefined when it may pass.
+ * Requests of the 2026-07-28 revision have no session; they share the
+ * anonymous key `""`, as stdio does.
+ */
+export function admitBody(
+  body: unknown,
+  sessionId: string,
+  gate: ExecutionGate,
+  limits: GateOptions,
+  executing: ReadonlySet<string>,
+): Response | undefined {
   if (Array.isArray(body) && body.length === 0) {
-    return { response: rpcError(400, -32600, "Invalid Request: an empty batch", null) };
+    return rpcError(400, -32600, "Invalid Request: an empty batch", null);
   }
   for (const message of Array.isArray(body) ? body : [body]) {
     const m = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
@@ -39,9 +55,9 @@ export async function admit(
     const status = refusal === "draining" ? 503 : 429;
     const response = rpcError(status, -32000, refusalText(refusal, limits), m.id ?? null);
     response.headers.set("retry-after", refusal === "draining" ? "10" : "2");
-    return { response };
+    return response;
   }
-  return { body };
+  return undefined;
 }
 
 /** A JSON-RPC error as an HTTP response. */

@@ -42,7 +42,8 @@ export function isBudgetAbort(reason: unknown): boolean {
   return typeof reason === "string" && reason.startsWith(BUDGET_REASON_PREFIX);
 }
 
-type RequestId = string | number;
+/** A JSON-RPC request id. */
+export type RequestId = string | number;
 
 /**
  * Wraps `inner` so every request it delivers is answered within `budget.ms`.
@@ -146,29 +147,49 @@ class BudgetedTransport implements Transport {
     this.#expired.add(id);
     setTimeout(() => this.#expired.delete(id), 60_000);
     const seconds = this.#budget.ms / 1000;
-    const what = method === "tools/call"
-      ? `the ${quoteShort(String(params?.name), 40)} call`
-      : `${method}${typeof params?.uri === "string" ? ` of ${quoteShort(params.uri)}` : ""}`;
-    const text = `${what} did not finish within ${seconds} s (--call-timeout) and was ` +
-      `cancelled. Try again, ask for less (e.g. fewer log lines), or raise --call-timeout.`;
     this.#budget.logger.warn("request over its time budget", { method, id, budget_s: seconds });
-    const answer: JSONRPCMessage = method === "tools/call"
-      ? {
-        jsonrpc: "2.0",
-        id,
-        result: {
-          content: [{ type: "text", text }],
-          isError: true,
-          _meta: { [OUTCOME_META]: "timeout" },
-        },
-      }
-      : { jsonrpc: "2.0", id, error: { code: REQUEST_TIMEOUT, message: text } };
+    const answer = overBudgetAnswer(id, method, params, this.#budget.ms);
     this.#inner.send(answer, { relatedRequestId: id }).catch(() => {});
     // Abort the handler; the SDK then drops its late answer.
     this.onmessage?.({
       jsonrpc: "2.0",
       method: "notifications/cancelled",
-      params: { requestId: id, reason: `${BUDGET_REASON_PREFIX}: ${seconds} s` },
+      params: { requestId: id, reason: budgetReason(this.#budget.ms) },
     });
   }
+}
+
+/** The abort reason of a request over a budget of `ms` (see {@link isBudgetAbort}). */
+export function budgetReason(ms: number): string {
+  return `${BUDGET_REASON_PREFIX}: ${ms / 1000} s`;
+}
+
+/**
+ * The answer a client gets when its request did not finish within `ms`
+ * (`--call-timeout`): a tool call an error result naming the tool and the
+ * flag, any other request a JSON-RPC error naming the method.
+ */
+export function overBudgetAnswer(
+  id: RequestId,
+  method: string,
+  params: { name?: unknown; uri?: unknown } | undefined,
+  ms: number,
+): JSONRPCMessage {
+  const seconds = ms / 1000;
+  const what = method === "tools/call"
+    ? `the ${quoteShort(String(params?.name), 40)} call`
+    : `${method}${typeof params?.uri === "string" ? ` of ${quoteShort(params.uri)}` : ""}`;
+  const text = `${what} did not finish within ${seconds} s (--call-timeout) and was ` +
+    `cancelled. Try again, ask for less (e.g. fewer log lines), or raise --call-timeout.`;
+  return method === "tools/call"
+    ? {
+      jsonrpc: "2.0",
+      id,
+      result: {
+        content: [{ type: "text", text }],
+        isError: true,
+        _meta: { [OUTCOME_META]: "timeout" },
+      },
+    }
+    : { jsonrpc: "2.0", id, error: { code: REQUEST_TIMEOUT, message: text } };
 }

@@ -11,6 +11,8 @@ import type { Metrics, ToolOutcome } from "../obs/metrics.ts";
 import { OUTCOME_META, type Tool, type ToolContext, type Toolset } from "../tools/tool.ts";
 import { VERSION } from "../version.ts";
 import { isBudgetAbort } from "./budget.ts";
+import type { Leg } from "./sessions.ts";
+import { answerToolListAsBefore } from "./sse_tool_list.ts";
 import { z } from "zod";
 import { type CallToolResult, McpServer, type ServerContext } from "../mcp/sdk.ts";
 
@@ -75,14 +77,17 @@ export function registerToolsets(
 
 /**
  * The gpt-oss python server (`/python/*`): named `python`, its instructions
- * are the tool description, and it has exactly one tool, `python`.
+ * are the tool description, and it has exactly one tool, `python`. On
+ * legacy SSE (`leg` "sse") its `tools/list` keeps the first release's bytes
+ * (sse_tool_list.ts).
  */
-export function createPythonServer(deps: ServerDeps): McpServer {
+export function createPythonServer(deps: ServerDeps, leg?: Leg): McpServer {
   const server = new McpServer(
     { name: "python", version: VERSION },
     { instructions: deps.pythonInstructions },
   );
   registerTool(server, deps.pythonTool, deps);
+  if (leg === "sse") answerToolListAsBefore(server, [deps.pythonTool]);
   return server;
 }
 
@@ -93,8 +98,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: z.object(tool.inputSchema),
-      outputSchema: tool.outputSchema ? z.object(tool.outputSchema) : undefined,
+      ...schemasOf(tool),
       annotations: tool.annotations,
     },
     async (args: Record<string, unknown>, ctx: ServerContext) => {
@@ -137,6 +141,22 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       }
     },
   );
+}
+
+/** Each tool's schemas, made once: a 2026-07-28 request gets a new server every time. */
+const schemas = new WeakMap<Tool, { inputSchema: z.ZodObject; outputSchema?: z.ZodObject }>();
+
+function schemasOf(tool: Tool): { inputSchema: z.ZodObject; outputSchema?: z.ZodObject } {
+  let made = schemas.get(tool);
+  if (!made) {
+    made = {
+      // Strict: an argument the tool does not take is refused, named (not dropped).
+      inputSchema: z.strictObject(tool.inputSchema),
+      outputSchema: tool.outputSchema ? z.object(tool.outputSchema) : undefined,
+    };
+    schemas.set(tool, made);
+  }
+  return made;
 }
 
 /** How a call ended, for logs and metrics (a call over its budget is a "timeout"). */

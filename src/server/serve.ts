@@ -145,7 +145,8 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
       maxSessions: config.maxSessions,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
       resumeMs: config.resumeTimeoutSeconds * 1000,
-      createServer: (kind) => kind === "python" ? createPythonServer(deps) : createFullServer(deps),
+      createServer: (kind, leg) =>
+        kind === "python" ? createPythonServer(deps, leg) : createFullServer(deps),
       onSessionClosed: (id) => {
         // Kept until done: shutdown waits for these before the worker ends.
         const release = executor.sessionClosed(id).catch(() => {});

@@ -13,6 +13,12 @@ import type { SseServerTransport } from "./sse.ts";
 /** Which MCP server a path serves. */
 export type ServerKind = "full" | "python";
 
+/**
+ * Which leg a server is made for: a 2025-era Streamable HTTP session, one
+ * 2026-07-28 request, or a legacy SSE session (README "Protocol revisions").
+ */
+export type Leg = "streamable" | "modern" | "sse";
+
 /** One open MCP session. */
 export interface Session {
   server: McpServer;

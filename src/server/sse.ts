@@ -7,7 +7,7 @@
  * @module
  */
 import { BodyReadError, readBody } from "./body.ts";
-import { parseJSONRPCMessage } from "../mcp/sdk.ts";
+import { isJSONRPCRequest, parseJSONRPCMessage } from "../mcp/sdk.ts";
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from "../mcp/sdk.ts";
 
 /** Options of {@link SseServerTransport}. */
@@ -39,6 +39,8 @@ export class SseServerTransport implements Transport {
   #controller?: ReadableStreamDefaultController<Uint8Array>;
   #keepAlive?: ReturnType<typeof setInterval>;
   #closed = false;
+  /** Ids of the `tools/call` requests not answered yet. */
+  readonly #toolCalls = new Set<string | number>();
   /** The streaming response to return for the `GET`. */
   readonly response: Response;
 
@@ -68,6 +70,10 @@ export class SseServerTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("SSE stream is closed"));
+    const answered = "id" in message && !("method" in message) ? message.id : undefined;
+    if (answered !== undefined && this.#toolCalls.delete(answered)) {
+      message = asToolError(message);
+    }
     this.#write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     return Promise.resolve();
   }
@@ -115,6 +121,9 @@ export class SseServerTransport implements Transport {
     } catch {
       return plain(400, "the body is not a JSON-RPC 2.0 message (jsonrpc, method/result, id)");
     }
+    if (isJSONRPCRequest(message) && message.method === "tools/call") {
+      this.#toolCalls.add(message.id);
+    }
     // The request's headers reach the handlers (the call log reads x-session-id).
     this.onmessage?.(message, { request });
     return plain(202, "Accepted");
@@ -134,6 +143,22 @@ export class SseServerTransport implements Transport {
       void this.close();
     }
   }
+}
+
+/**
+ * A `tools/call` error answer as the first release sent it on this transport:
+ * an error result whose text is `MCP error <code>: <message>` (an unknown
+ * tool, bad arguments). gpt-oss clients read `content[0].text` and call
+ * `cleanup_session`, which does not exist, expecting this shape.
+ */
+function asToolError(message: JSONRPCMessage): JSONRPCMessage {
+  if (!("error" in message) || message.id === undefined) return message;
+  const { code, message: text } = message.error;
+  return {
+    result: { content: [{ type: "text", text: `MCP error ${code}: ${text}` }], isError: true },
+    jsonrpc: "2.0",
+    id: message.id,
+  };
 }
 
 function plain(status: number, text: string): Response {
