@@ -12,7 +12,8 @@ import { createHttpHandler, type HttpHandler } from "../src/server/handler.ts";
 import { registerToolsets } from "../src/server/mcp.ts";
 import { McpServer } from "../src/mcp/sdk.ts";
 import { textResult, type Tool } from "../src/tools/tool.ts";
-import { answerOf, LEGACY, modernRequest } from "./support/clients_v2.ts";
+import { LOG_LEVEL_META_KEY } from "@modelcontextprotocol/client";
+import { answerOf, envelope, LEGACY, messagesOf, modernRequest } from "./support/clients_v2.ts";
 
 const HOST = "127.0.0.1:8000";
 const ORIGIN = `http://${HOST}`;
@@ -44,7 +45,9 @@ function makeHandler(budgetMs = 30_000): HttpHandler {
   return createHttpHandler({
     guard: { allowedHosts: ["127.0.0.1"] },
     createServer: () => {
-      const server = new McpServer({ name: "sidekernel", version: "test" });
+      const server = new McpServer({ name: "sidekernel", version: "test" }, {
+        capabilities: { logging: {} },
+      });
       const deps = { logger: silentLogger, metrics: createMetrics() };
       registerToolsets(server, [{ name: "python", tools: [echo, hang] }], deps);
       return server;
@@ -66,8 +69,12 @@ function get(path: string): Request {
   return new Request(`${ORIGIN}${path}`, { headers: { host: HOST } });
 }
 
-function modern(method: string, params?: Record<string, unknown>): Request {
-  const { headers, body } = modernRequest({ method, params });
+function modern(
+  method: string,
+  params?: Record<string, unknown>,
+  meta?: Record<string, unknown>,
+): Request {
+  const { headers, body } = modernRequest({ method, params, meta });
   headers.set("host", HOST);
   return new Request(`${ORIGIN}/mcp`, { method: "POST", headers, body });
 }
@@ -170,6 +177,31 @@ Deno.test("createHttpHandler(): a 2026-07-28 call over --call-timeout gets an er
     );
     const next = (await answerOf(again)).result as { content: { text: string }[] };
     assert.equal(next.content[0].text, "still here");
+  } finally {
+    await handler.close();
+  }
+});
+
+Deno.test("createHttpHandler(): a 2026-07-28 call that names a log level in _meta gets the call summary", async () => {
+  const handler = makeHandler();
+  try {
+    const quiet = await handler.fetch(
+      modern("tools/call", { name: "echo", arguments: { text: "a" } }),
+    );
+    const plain = await messagesOf(quiet);
+    assert.equal(plain.filter((m) => m.method === "notifications/message").length, 0);
+    const loud = await handler.fetch(
+      modern("tools/call", { name: "echo", arguments: { text: "b" } }, {
+        ...envelope(),
+        [LOG_LEVEL_META_KEY]: "info",
+      }),
+    );
+    const messages = await messagesOf(loud);
+    const logged = messages.find((m) => m.method === "notifications/message");
+    assert.ok(logged, JSON.stringify(messages));
+    assert.equal((logged.params?.data as { tool: string }).tool, "echo");
+    const result = messages.find((m) => m.result)?.result as { content: { text: string }[] };
+    assert.equal(result.content[0].text, "b");
   } finally {
     await handler.close();
   }
