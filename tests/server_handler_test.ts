@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { ExecutionGate } from "../src/exec/gate.ts";
 import { silentLogger } from "../src/obs/log.ts";
-import { createMetrics } from "../src/obs/metrics.ts";
+import { createMetrics, type Metrics } from "../src/obs/metrics.ts";
 import { createHttpHandler, type HttpHandler } from "../src/server/handler.ts";
 import { registerToolsets } from "../src/server/mcp.ts";
 import { McpServer } from "../src/mcp/sdk.ts";
@@ -40,7 +40,7 @@ const hang: Tool = {
     }),
 };
 
-function makeHandler(budgetMs = 30_000): HttpHandler {
+function makeHandler(budgetMs = 30_000, metrics: Metrics = createMetrics()): HttpHandler {
   const limits = { maxGlobal: 2, maxPerSession: 2 };
   return createHttpHandler({
     guard: { allowedHosts: ["127.0.0.1"] },
@@ -48,7 +48,7 @@ function makeHandler(budgetMs = 30_000): HttpHandler {
       const server = new McpServer({ name: "sidekernel", version: "test" }, {
         capabilities: { logging: {} },
       });
-      const deps = { logger: silentLogger, metrics: createMetrics() };
+      const deps = { logger: silentLogger, metrics };
       registerToolsets(server, [{ name: "python", tools: [echo, hang] }], deps);
       return server;
     },
@@ -159,7 +159,8 @@ Deno.test("createHttpHandler(): a 2025-era initialize opens a session", async ()
 });
 
 Deno.test("createHttpHandler(): a 2026-07-28 call over --call-timeout gets an error result naming the flag", async () => {
-  const handler = makeHandler(300);
+  const metrics = createMetrics();
+  const handler = makeHandler(300, metrics);
   try {
     const started = performance.now();
     const response = await handler.fetch(modern("tools/call", { name: "hang", arguments: {} }));
@@ -171,6 +172,12 @@ Deno.test("createHttpHandler(): a 2026-07-28 call over --call-timeout gets an er
       result.content[0].text,
       /"hang" call did not finish within 0\.3 s \(--call-timeout\)/,
     );
+    // The tool's handler was cancelled, and counted as a timeout.
+    const counted = /sidekernel_tool_calls_total\{[^}]*tool="hang"[^}]*outcome="timeout"[^}]*\} 1/;
+    for (let i = 0; i < 50 && !counted.test(metrics.render()); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(metrics.render(), counted);
     // The handler still serves.
     const again = await handler.fetch(
       modern("tools/call", { name: "echo", arguments: { text: "still here" } }),

@@ -116,7 +116,8 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
       const started = performance.now();
       try {
         const result = await tool.handler(args, context);
-        const outcome = outcomeOf(result, request.signal);
+        // On the 2026-07-28 leg the budget aborts the exchange's Request (modern.ts).
+        const outcome = outcomeOf(result, request.signal, ctx.http?.req?.signal);
         metrics.toolCalls.inc({ tool: tool.name, outcome });
         const headers = ctx.http?.req?.headers;
         const fields = await callFields({
@@ -160,8 +161,13 @@ function schemasOf(tool: Tool): { inputSchema: z.ZodObject; outputSchema?: z.Zod
 }
 
 /** How a call ended, for logs and metrics (a call over its budget is a "timeout"). */
-function outcomeOf(result: CallToolResult, signal?: AbortSignal): ToolOutcome {
+function outcomeOf(
+  result: CallToolResult,
+  signal?: AbortSignal,
+  exchange?: AbortSignal,
+): ToolOutcome {
   if (signal?.aborted && isBudgetAbort(signal.reason)) return "timeout";
+  if (exchange?.aborted && isBudgetAbort(exchange.reason)) return "timeout";
   if (result.isError) return "error";
   const told = result._meta?.[OUTCOME_META];
   if (told === "timeout" || told === "cancelled") return told;
