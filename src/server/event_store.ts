@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { JSONRPCMessage } from "../mcp/sdk.ts";
+import type { EventStore, JSONRPCMessage } from "../mcp/sdk.ts";
 
 /** Bounds of an {@link EventPool}. */
 export interface EventLimits {
@@ -94,7 +94,7 @@ export class EventPool {
  * One session's events: the SDK's `EventStore` interface. Event ids are
  * `<stream id>_<sequence number>`, the sequence counting up per session.
  */
-export class SessionEventStore {
+export class SessionEventStore implements EventStore {
   /** Unique within the pool. */
   readonly key: string;
   readonly #pool: EventPool;
