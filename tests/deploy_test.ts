@@ -213,6 +213,9 @@ Deno.test("workflows parse; CI and release run deno task compile, the release pu
     script.includes(`deno compile ${runFlags} $include --target "$target"`),
     `compile.sh uses "${runFlags}"`,
   );
+  // It compiles the bundle of scripts/bundle.sh (tests/bundle_test.ts runs that bundle).
+  assert.ok(script.includes('sh scripts/bundle.sh "$BUNDLE"'));
+  assert.ok(script.includes('-o "dist/sidekernel-$target" "$BUNDLE/main.js"'));
   const push = release.jobs.image.steps.find((s: { uses?: string }) =>
     s.uses?.startsWith("docker/build-push-action")
   );

@@ -48,7 +48,7 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
     env: options.envNames,
   });
   logger.info("serving worker permissions", { permissions });
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+  const worker = new Worker(workerUrl(import.meta.url), {
     type: "module",
     name: "sidekernel-serve",
     deno: { permissions },
@@ -89,6 +89,15 @@ export async function launch(given: Config, options: LaunchOptions): Promise<num
   watch.close();
   worker.terminate();
   return code;
+}
+
+/**
+ * The serving worker's module: worker.ts next to this file when running from
+ * source; `serve/worker.js` next to this chunk in the bundle that
+ * scripts/bundle.sh builds for `deno compile`.
+ */
+function workerUrl(here: string): URL {
+  return new URL(here.endsWith(".ts") ? "./worker.ts" : "./serve/worker.js", here);
 }
 
 /**

@@ -41,7 +41,10 @@ export async function runWebhook(args: string[], io: WebhookIO, cwd: string): Pr
   const logger = createLogger(options.logLevel);
   const permissions = webhookPermissions(options);
   logger.info("webhook worker permissions", { permissions });
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+  // From a bundle (scripts/bundle.sh) the worker is webhook/worker.js next to this chunk.
+  const here = import.meta.url;
+  const module = new URL(here.endsWith(".ts") ? "./worker.ts" : "./webhook/worker.js", here);
+  const worker = new Worker(module, {
     type: "module",
     name: "sidekernel-webhook",
     deno: { permissions },

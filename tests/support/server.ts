@@ -16,6 +16,8 @@ export const SIDEKERNEL_ARGS: readonly string[] = [
   "-P=server",
   "--ignore-env",
   "--unstable-worker-options",
+  // Like `deno task start` and the compiled binary: a 1 MiB young generation (docs/PERFORMANCE.md).
+  "--v8-flags=--max-semi-space-size=1",
   join(ROOT, "main.ts"),
 ];
 
