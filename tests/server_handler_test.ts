@@ -60,6 +60,7 @@ function makeHandler(budgetMs = 30_000, metrics: Metrics = createMetrics()): Htt
     limits,
     maxSessions: 4,
     sessionIdleMs: 60_000,
+    resumeMs: 60_000,
     budget: { ms: budgetMs, selfTimed: new Set(), logger: silentLogger },
   });
 }

@@ -8,11 +8,12 @@
  *
  * @module
  */
+import { flagSpec } from "../config/flags.ts";
 import { CONTAINMENT_PY, pythonModules } from "./containment_py.ts";
 import { PLOTS_PY } from "./plots_py.ts";
 
-/** Default of `--memory-limit` in MiB (see docs/SECURITY.md, "Process containment"). */
-export const DEFAULT_MEMORY_LIMIT_MIB = 4096;
+/** Default of `--memory-limit` in MiB, from its flag entry (see docs/SECURITY.md, "Process containment"). */
+export const DEFAULT_MEMORY_LIMIT_MIB: number = flagSpec("memory-limit").default;
 
 /** Options of {@link minimalEnv}. */
 export interface MinimalEnvOptions {

@@ -9,6 +9,13 @@
  */
 
 /** Which executor runs code; parsed once from `--executor`. */
+/**
+ * Session scope (`--kernel-scope session`) of the stateful executors: a
+ * session's kernel or interpreter is shut down after `idleMs` without use,
+ * and at most `max` live at once (the least recently used goes first).
+ */
+export const SESSION_SCOPE_DEFAULTS = { idleMs: 3_600_000, max: 16 } as const;
+
 export type ExecutorKind = "jupyter" | "local" | "subprocess";
 
 /** One thing a cell produced, in arrival order. Mirrors Jupyter's IOPub output messages. */

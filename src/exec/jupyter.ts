@@ -22,8 +22,16 @@
  */
 
 import { JupyterRestClient } from "../kernel/rest.ts";
+import type { KernelScope } from "../config/config.ts";
+import { flagSpec } from "../config/flags.ts";
 import type { Logger } from "../obs/log.ts";
-import type { ExecuteRequest, ExecutionResult, Executor, Readiness } from "./executor.ts";
+import {
+  type ExecuteRequest,
+  type ExecutionResult,
+  type Executor,
+  type Readiness,
+  SESSION_SCOPE_DEFAULTS,
+} from "./executor.ts";
 import { type KernelEvents, ManagedKernel, type ManagedKernelOptions } from "./jupyter_kernel.ts";
 
 export {
@@ -33,8 +41,8 @@ export {
   KernelNotFoundError,
 } from "../kernel/errors.ts";
 
-/** Where kernels live: one per process, or one per MCP session. */
-export type KernelScope = "pod" | "session";
+/** Where kernels live: one per process, or one per MCP session (`--kernel-scope`). */
+export type { KernelScope };
 
 /** Options of {@link createJupyterExecutor}. */
 export interface JupyterExecutorOptions {
@@ -61,12 +69,12 @@ export interface JupyterExecutorOptions {
   interruptGraceMs?: number;
   /**
    * Session scope: shut down a session's kernel after this long without use.
-   * @default 3600000 (1 h)
+   * @default SESSION_SCOPE_DEFAULTS.idleMs (1 h)
    */
   sessionIdleMs?: number;
   /**
    * Session scope: at most this many kernels.
-   * @default 16
+   * @default SESSION_SCOPE_DEFAULTS.max (16)
    */
   maxSessionKernels?: number;
   /**
@@ -128,11 +136,11 @@ const NOTES_KEPT = 1000;
  */
 export function createJupyterExecutor(options: JupyterExecutorOptions): Executor {
   const rest = new JupyterRestClient({ url: options.url, token: options.token });
-  const scope = options.scope ?? "pod";
-  const kernelName = options.kernelName ?? "python3";
+  const scope = options.scope ?? flagSpec("kernel-scope").default;
+  const kernelName = options.kernelName ?? flagSpec("kernel-name").default;
   const logger = options.logger.child({ component: "jupyter", url: rest.url });
-  const idleMs = options.sessionIdleMs ?? 3_600_000;
-  const maxKernels = Math.max(1, options.maxSessionKernels ?? 16);
+  const idleMs = options.sessionIdleMs ?? SESSION_SCOPE_DEFAULTS.idleMs;
+  const maxKernels = Math.max(1, options.maxSessionKernels ?? SESSION_SCOPE_DEFAULTS.max);
   const kernelOptions: ManagedKernelOptions = {
     rest,
     kernelName,

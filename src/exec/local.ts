@@ -12,7 +12,15 @@
  */
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_MEMORY_LIMIT_MIB, minimalEnv } from "./containment.ts";
-import type { ExecuteRequest, ExecutionResult, Executor, Readiness } from "./executor.ts";
+import type { KernelScope } from "../config/config.ts";
+import { flagSpec } from "../config/flags.ts";
+import {
+  type ExecuteRequest,
+  type ExecutionResult,
+  type Executor,
+  type Readiness,
+  SESSION_SCOPE_DEFAULTS,
+} from "./executor.ts";
 import { type InterpreterEvents, LocalInterpreter } from "./local_interpreter.ts";
 import { ScopedPool } from "./local_scopes.ts";
 
@@ -26,8 +34,8 @@ export interface LocalExecutorOptions {
   /** Absolute workspace path: the code's cwd and HOME. */
   workspacePath: string;
   timeoutSeconds: number;
-  /** @default "pod" */
-  scope?: "pod" | "session";
+  /** @default "pod" (`--kernel-scope`) */
+  scope?: KernelScope;
   /** PATH given to the code. */
   path?: string;
   /** Environment of the code; replaces the built-in minimal one when given. */
@@ -45,12 +53,12 @@ export interface LocalExecutorOptions {
   startTimeoutMs?: number;
   /**
    * Session scope: shut an interpreter down after this long without use.
-   * @default 3600000 (1 h)
+   * @default SESSION_SCOPE_DEFAULTS.idleMs (1 h)
    */
   sessionIdleMs?: number;
   /**
    * Session scope: at most this many interpreters.
-   * @default 16
+   * @default SESSION_SCOPE_DEFAULTS.max (16)
    */
   maxSessionKernels?: number;
   /**
@@ -78,12 +86,13 @@ export interface LocalExecutorOptions {
  */
 export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   const logger = options.logger.child({ component: "local" });
+  const scope = options.scope ?? flagSpec("kernel-scope").default;
   const env = options.env ??
     minimalEnv({ workspacePath: options.workspacePath, path: options.path });
   const pool = new ScopedPool<LocalInterpreter>({
-    scope: options.scope ?? "pod",
-    idleMs: options.sessionIdleMs ?? 3_600_000,
-    max: options.maxSessionKernels ?? 16,
+    scope,
+    idleMs: options.sessionIdleMs ?? SESSION_SCOPE_DEFAULTS.idleMs,
+    max: options.maxSessionKernels ?? SESSION_SCOPE_DEFAULTS.max,
     waitMs: options.timeoutSeconds * 1000,
     logger,
     create: () =>
@@ -118,7 +127,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     },
 
     async sessionClosed(sessionId: string): Promise<void> {
-      if ((options.scope ?? "pod") === "session") await pool.release(sessionId);
+      if (scope === "session") await pool.release(sessionId);
     },
 
     async ready(): Promise<Readiness> {

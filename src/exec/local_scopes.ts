@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { KernelScope } from "../config/config.ts";
 import { delay } from "../async/delay.ts";
 import type { Logger } from "../obs/log.ts";
 
@@ -40,7 +41,7 @@ export class InterpreterLimitError extends Error {
 
 /** Options of {@link ScopedPool}. */
 export interface ScopedPoolOptions<T extends Pooled> {
-  scope: "pod" | "session";
+  scope: KernelScope;
   create: () => T;
   idleMs: number;
   max: number;

@@ -56,9 +56,8 @@ export interface HandlerOptions {
   /**
    * How long a Streamable HTTP call whose connection dropped waits for its
    * client to resume it (`--resume-timeout`), then it is cancelled.
-   * @default 60000
    */
-  resumeMs?: number;
+  resumeMs: number;
   /** Bounds of the resumable events (defaults in event_store.ts). */
   events?: Partial<EventLimits>;
 }
@@ -89,7 +88,7 @@ export function createHttpHandler(options: HandlerOptions): HttpHandler {
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const log = options.logger;
   const { metrics, gate } = options;
-  const resumable = new ResumableCalls({ resumeMs: options.resumeMs ?? 60_000, logger: log });
+  const resumable = new ResumableCalls({ resumeMs: options.resumeMs, logger: log });
   const answers = new AnswerStreams();
   const sessions = new SessionRegistry({
     maxSessions: options.maxSessions,

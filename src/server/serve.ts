@@ -48,7 +48,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
   const metrics = createMetrics();
   const limits: GateOptions = {
     maxGlobal: config.maxExecutions,
-    maxPerSession: Math.min(8, config.maxExecutions),
+    maxPerSession: config.maxExecutionsPerSession,
   };
   const gate = new ExecutionGate(limits);
   const executor = await createExecutor(config, logger, env, metrics);

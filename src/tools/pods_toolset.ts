@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { flagSpec } from "../config/flags.ts";
 import type { Toolset } from "./tool.ts";
 import { createKubeClient, type KubeClient } from "../k8s/client.ts";
 import type { ClusterConfig } from "../k8s/config.ts";
@@ -46,7 +47,7 @@ export function createPodsToolset(options: PodsToolsetOptions): Toolset {
     client: options.client ?? createKubeClient(options.config),
     guard: new NamespaceGuard(options.config.namespaces),
     podName: options.config.podName,
-    maxOutput: options.maxOutput ?? 20_000,
+    maxOutput: options.maxOutput ?? flagSpec("max-output").default,
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
   };
