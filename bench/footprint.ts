@@ -10,7 +10,8 @@ import { connectStreamable } from "../tests/support/clients.ts";
 import { FakeKube } from "../tests/support/fake_kube.ts";
 import { generateNamespace } from "../tests/support/fake_kube_scenarios.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
-import { makeWorkspace, rssMiB, startServer } from "../tests/support/server.ts";
+import { join } from "node:path";
+import { makeWorkspace, ROOT, rssMiB, SERVE_ARGS, startServer } from "../tests/support/server.ts";
 import { percentile, type Row } from "./stats.ts";
 
 /** Options of {@link benchFootprint}. */
@@ -31,6 +32,9 @@ export interface FootprintResult {
   /** Jupyter executor: start → /readyz p50 (ms) and RSS idle (MiB); NaN when not measured. */
   jupyterReadyMs: number;
   jupyterIdleMiB: number;
+  /** The same, running the bundle `deno task compile` compiles (scripts/bundle.sh). */
+  bundleReadyMs: number;
+  bundleIdleMiB: number;
   /** Why the Go peer was not measured, if it was not. */
   notes: string[];
 }
@@ -46,25 +50,46 @@ async function waitReady(url: string): Promise<void> {
   }
 }
 
+/**
+ * Builds the bundle `deno task compile` compiles into a temp dir and returns
+ * the `deno run` arguments that serve it like `deno task start` does.
+ */
+async function bundledServe(): Promise<{ command: string[]; cleanup: () => Promise<void> }> {
+  const out = await Deno.makeTempDir({ prefix: "bench-bundle-" });
+  const built = await new Deno.Command("sh", {
+    args: [join(ROOT, "scripts/bundle.sh"), out],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (!built.success) throw new Error(`scripts/bundle.sh failed (exit ${built.code})`);
+  const flags = SERVE_ARGS.slice(0, SERVE_ARGS.indexOf(join(ROOT, "main.ts")));
+  return {
+    command: [...flags, "--config", join(ROOT, "deno.json"), join(out, "main.js"), "serve"],
+    cleanup: () => Deno.remove(out, { recursive: true }),
+  };
+}
+
 /** sidekernel with `args`: start-up p50, RSS idle and with 100 open MCP sessions. */
 async function measureSidekernel(
   label: string,
   args: string[],
   workspace: string,
   runs: number,
+  command?: string[],
 ): Promise<{ row: Row; readyMs: number; idleMiB: number }> {
   const startups: number[] = [];
   const idle: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const server = await startServer(args, { workspace });
+    const server = await startServer(args, { workspace, command });
     await waitReady(server.url);
     startups.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     idle.push(await rssMiB(server.pid));
     await server.stop();
   }
-  const server = await startServer(args, { workspace });
+  const server = await startServer(args, { workspace, command });
   await waitReady(server.url);
   const clients = [];
   for (let i = 0; i < 100; i++) clients.push(await connectStreamable(`${server.url}/mcp`));
@@ -202,9 +227,11 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Fo
   const notes: string[] = [];
   let jupyterReadyMs = NaN;
   let jupyterIdleMiB = NaN;
+  let bundleReadyMs = NaN;
+  let bundleIdleMiB = NaN;
   if (options.jupyter) {
     const j = await measureSidekernel(
-      "sidekernel, Jupyter executor",
+      "sidekernel, Jupyter executor (sources, `deno task start`)",
       jupyterFlags(options.jupyter),
       options.jupyter.rootDir,
       runs,
@@ -212,6 +239,21 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Fo
     rows.push(j.row);
     jupyterReadyMs = j.readyMs;
     jupyterIdleMiB = j.idleMiB;
+    const bundled = await bundledServe();
+    try {
+      const b = await measureSidekernel(
+        "sidekernel, Jupyter executor (the bundle `deno task compile` compiles)",
+        jupyterFlags(options.jupyter),
+        options.jupyter.rootDir,
+        runs,
+        bundled.command,
+      );
+      rows.push(b.row);
+      bundleReadyMs = b.readyMs;
+      bundleIdleMiB = b.idleMiB;
+    } finally {
+      await bundled.cleanup();
+    }
   }
   const ws = makeWorkspace();
   try {
@@ -226,7 +268,7 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Fo
       notes.push(`kubernetes-mcp-server not measured: ${e instanceof Error ? e.message : e}`);
     }
   }
-  return { rows, jupyterReadyMs, jupyterIdleMiB, notes };
+  return { rows, jupyterReadyMs, jupyterIdleMiB, bundleReadyMs, bundleIdleMiB, notes };
 }
 
 if (import.meta.main) {

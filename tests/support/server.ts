@@ -56,10 +56,16 @@ export function makeWorkspace(): { path: string; cleanup: () => void } {
  */
 export async function startServer(
   args: string[],
-  options: { workspace: string; env?: Record<string, string> },
+  options: {
+    workspace: string;
+    env?: Record<string, string>;
+    /** `deno` arguments up to and including `serve`. @default SERVE_ARGS */
+    command?: readonly string[];
+  },
 ): Promise<ServerProcess> {
+  const command = options.command ?? SERVE_ARGS;
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...SERVE_ARGS, "--port", "0", "--workspace-path", options.workspace, ...args],
+    args: [...command, "--port", "0", "--workspace-path", options.workspace, ...args],
     cwd: ROOT,
     env: options.env,
     stdin: "null",
