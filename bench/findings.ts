@@ -25,7 +25,7 @@ export const FOOTPRINT_STEPS: Row[] = [
   step("+ `--v8-flags=--max-semi-space-size=1` (start task, tests, binary)", 259, 89.2),
   step("+ the minified bundle `deno task compile` compiles (scripts/bundle.sh)", 223, 84.8),
   step(
-    "(measured, not applied) sources, no V8 flag: `ws` imported at first use (95.2 →)",
+    "(not applied) sources, no V8 flag, `ws` loaded at the first kernel connection",
     234,
     92.7,
   ),
@@ -68,13 +68,16 @@ export const WHERE_TIME_GOES: string[] = [
   "- **Jupyter, `x=1`.** The kernel over ZMQ is the floor. Through Jupyter Server a plain " +
   "WebSocket client waits ~40 ms per execution for the client's delayed ACK, because the " +
   "server does not set TCP_NODELAY; sidekernel's kernel client sends a pong after every " +
-  "frame and lands close to ZMQ. The serving layer then adds ~1.5–2 ms, measured with the " +
-  "plain `fetch` client (no SDK client in the loop): a `GET /healthz` costs ~0.6 ms (node:http " +
-  "to a web `Request` and back), an MCP `ping` ~1.0 ms and `tools/list` ~1.0–1.3 ms (the guard, " +
-  "the session lookup, the SDK's JSON-RPC dispatch); the rest is the `tools/call` path (input " +
-  "validation in the SDK, the execution gate, output shaping, metrics, the answer written as " +
-  "one SSE event with an event id into the resumable event store). The MCP SDK client adds " +
-  "its own share on top, so its row scatters more (p99).",
+  "frame and lands close to ZMQ. Marks inside the server (plain `fetch` client, 100 calls, " +
+  "medians) put the serving layer's own share at ~1.3 ms: ~0.9 ms from the request's first " +
+  "byte to the python tool's handler (node:http to a web `Request`, the guard, the session " +
+  "lookup, admission, the SDK's JSON-RPC dispatch and input validation) and ~0.3 ms from the " +
+  "kernel's answer to the last byte written (rendering, metrics, the answer as one SSE event " +
+  "with an event id in the resumable event store). The rest of the plain-fetch row is the " +
+  "executor's `execute()` inside the server (~9 ms median in that run against ~6 ms for the " +
+  "same call in the bench's own process), a gap that scatters with the machine's load and " +
+  "is not yet explained. A `GET /healthz` costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK " +
+  "client adds its own share on top, so its row scatters more (p99).",
   "- **Local executor.** No Jupyter Server and no WebSocket: a cell is one JSON line on the " +
   "driver's stdin and a marker on its stdout, so `x=1` costs the MCP round trip plus well under " +
   "a millisecond in Python, below the raw kernel over ZMQ. Pod scope serialises the 20 " +
