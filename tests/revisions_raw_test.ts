@@ -16,6 +16,7 @@ import {
   messagesOf,
   MODERN,
   type ModernRequest,
+  modernRequest,
   postModern,
   revisionOfV2,
 } from "./support/clients_v2.ts";
@@ -103,6 +104,30 @@ Deno.test("raw tools/call with a progress token: progress on the answer's SSE st
   assert.equal(progress[0].params?.progressToken, "cell-1");
   const last = messages.at(-1);
   assert.equal(firstText(last?.result), "slept\n");
+});
+
+Deno.test("raw tools/call whose client leaves: the cell is cancelled, the next call runs at once", async () => {
+  // No progress token, so the answer would be one JSON body: only the closed
+  // connection tells the server nobody waits for it.
+  const { headers, body } = modernRequest({
+    method: "tools/call",
+    params: { name: "python", arguments: { code: "import time\ntime.sleep(40)\nprint('late')" } },
+  });
+  const leaving = new AbortController();
+  const pending = fetch(`${server.url}/mcp`, {
+    method: "POST",
+    headers,
+    body,
+    signal: leaving.signal,
+  }).catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  leaving.abort();
+  await pending;
+  const started = performance.now();
+  const next = await answerOf(await postModern(`${server.url}/mcp`, PYTHON_CALL));
+  assert.equal(firstText(next.result), "3\n");
+  // Pod scope runs one cell at a time: had the first run on, this call would wait ~40 s.
+  assert.ok(performance.now() - started < 20_000, "the left cell was cancelled");
 });
 
 Deno.test("raw resources/read (Mcp-Name = the URI): a workspace file's text", async () => {

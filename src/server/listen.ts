@@ -130,9 +130,15 @@ async function serveOne(
   writeStallMs: number,
 ): Promise<void> {
   const body = req.method === "GET" || req.method === "HEAD" ? undefined : new BodyStream(req);
+  // The Request's signal aborts when the client goes away before its answer
+  // was written, so a handler can stop work nobody will read.
+  const gone = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort(CLIENT_GONE);
+  });
   let request: Request;
   try {
-    request = toRequest(req, origin, body?.stream);
+    request = toRequest(req, origin, gone.signal, body?.stream);
   } catch {
     return plain(res, 400, "bad request: the request line or a header is malformed\n");
   }
@@ -142,7 +148,15 @@ async function serveOne(
   await send(res, response, unread, writeStallMs);
 }
 
-function toRequest(req: IncomingMessage, origin: string, body?: ReadableStream): Request {
+/** The abort reason of a Request whose client closed the connection before its answer. */
+export const CLIENT_GONE = "the client closed the connection";
+
+function toRequest(
+  req: IncomingMessage,
+  origin: string,
+  signal: AbortSignal,
+  body?: ReadableStream,
+): Request {
   const target = req.url ?? "/";
   if (!target.startsWith("/")) throw new TypeError("not an origin-form request target");
   const headers = new Headers();
@@ -152,6 +166,7 @@ function toRequest(req: IncomingMessage, origin: string, body?: ReadableStream):
     method: req.method,
     headers,
     body,
+    signal,
     duplex: "half",
   } as RequestInit);
 }

@@ -99,7 +99,8 @@ export class ModernLeg {
     const exchange = new Request(request.url, {
       method: request.method,
       headers: request.headers,
-      signal: controller.signal,
+      // Over budget, or the client left before its answer (listen.ts): either ends the exchange.
+      signal: AbortSignal.any([controller.signal, request.signal]),
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<"expired">((resolve) => {
