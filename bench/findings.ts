@@ -29,6 +29,15 @@ export const FOOTPRINT_STEPS: Row[] = [
     234,
     92.7,
   ),
+  step(
+    "sources: the MCP surface (SDK, zod, tools) built at the first request that is not a " +
+      "probe; `ws` at the first kernel connection",
+    151,
+    72.9,
+  ),
+  step("the same, bundled", 149, 73.6),
+  step("(for comparison) sources, after the first MCP `initialize`", 151, 91.6),
+  step("(for comparison) bundled, after the first MCP `initialize`", 149, 84.1),
 ];
 
 function step(change: string, readyMs: number, rssMiB: number): Row {

@@ -21,7 +21,6 @@
  * @module
  */
 
-import WebSocketImpl from "ws";
 import type { KernelMessage } from "./messages.ts";
 import {
   deserializeLegacy,
@@ -61,7 +60,12 @@ type WsConstructor = new (
   },
 ) => WsSocket;
 
-const WsCtor = WebSocketImpl as unknown as WsConstructor;
+/** `ws`, loaded with the first kernel connection (about 2.5 MiB not spent before; docs/PERFORMANCE.md). */
+let wsCtor: Promise<WsConstructor> | undefined;
+function loadWs(): Promise<WsConstructor> {
+  wsCtor ??= import("ws").then((m) => m.default as unknown as WsConstructor);
+  return wsCtor;
+}
 const OPEN = 1;
 
 /** Which framing the server picked. */
@@ -144,15 +148,20 @@ export class KernelChannel {
    */
   static async open(options: KernelChannelOptions): Promise<KernelChannel> {
     const offerV1 = options.offerV1 ?? true;
+    const WsCtor = await loadWs();
     try {
-      return await KernelChannel.#openOnce(options, offerV1);
+      return await KernelChannel.#openOnce(WsCtor, options, offerV1);
     } catch (err) {
       if (!(offerV1 && err instanceof ChannelOpenError && err.noSubprotocol)) throw err;
-      return await KernelChannel.#openOnce(options, false);
+      return await KernelChannel.#openOnce(WsCtor, options, false);
     }
   }
 
-  static #openOnce(options: KernelChannelOptions, offerV1: boolean): Promise<KernelChannel> {
+  static #openOnce(
+    WsCtor: WsConstructor,
+    options: KernelChannelOptions,
+    offerV1: boolean,
+  ): Promise<KernelChannel> {
     const pong = options.pongAfterFrame ?? true;
     const ws = new WsCtor(options.url, offerV1 ? [V1_SUBPROTOCOL] : [], {
       perMessageDeflate: false,

@@ -14,7 +14,7 @@
 import type { Readiness } from "../exec/executor.ts";
 import type { ExecutionGate, GateOptions } from "../exec/gate.ts";
 import type { Logger } from "../obs/log.ts";
-import { httpPathLabel, type Metrics, METRICS_CONTENT_TYPE, statusLabel } from "../obs/metrics.ts";
+import { httpPathLabel, type Metrics, statusLabel } from "../obs/metrics.ts";
 import { quoteShort } from "../text/quote.ts";
 import { isLegacyRequest, type McpServer } from "../mcp/sdk.ts";
 import { admit, readJson, rpcError } from "./admission.ts";
@@ -25,6 +25,7 @@ import { checkHost, checkRequest, type GuardOptions } from "./guard.ts";
 import { type LegacyLegDeps, serveLegacy } from "./legacy.ts";
 import type { IoHealth } from "./liveness.ts";
 import { ModernLeg } from "./modern.ts";
+import { createProbes, probePath } from "./probes.ts";
 import { ResumableCalls } from "./resume.ts";
 import { type Leg, type ServerKind, SessionRegistry } from "./sessions.ts";
 import { SseServerTransport } from "./sse.ts";
@@ -129,6 +130,7 @@ export function createHttpHandler(options: HandlerOptions): HttpHandler {
     noNewSession,
   };
   const modern = new ModernLeg(shared);
+  const probes = createProbes(options);
 
   async function streamable(request: Request, kind: ServerKind): Promise<Response> {
     if (request.method !== "POST") return await serveLegacy(legacy, request, kind);
@@ -175,12 +177,9 @@ export function createHttpHandler(options: HandlerOptions): HttpHandler {
   }
 
   async function dispatch(request: Request, url: URL): Promise<Response> {
+    const probe = probePath(url.pathname);
+    if (probe) return await probes(probe);
     const path = url.pathname.replace(/\/+$/, "") || "/";
-    if (path === "/healthz") return await healthz();
-    if (path === "/metrics") {
-      return new Response(metrics.render(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
-    }
-    if (path === "/readyz") return await ready();
     const prefix = path.startsWith("/python/") ? "/python" : "";
     const kind: ServerKind = prefix ? "python" : "full";
     const rest = path.slice(prefix.length);
@@ -199,22 +198,6 @@ export function createHttpHandler(options: HandlerOptions): HttpHandler {
     }
     if (request.method !== "POST") return methodNotAllowed("POST");
     return await ssePost(request, url);
-  }
-
-  async function healthz(): Promise<Response> {
-    const io = await options.liveness?.();
-    if (!io || io.ok) return new Response("ok\n");
-    log.error("liveness check failed", { reason: io.message });
-    return new Response(`not live: ${io.message}\n`, { status: 503 });
-  }
-
-  async function ready(): Promise<Response> {
-    const checks = await options.readiness();
-    const ok = Object.values(checks).every((c) => c.ok);
-    return new Response(JSON.stringify({ ok, checks }, null, 2) + "\n", {
-      status: ok ? 200 : 503,
-      headers: { "content-type": "application/json" },
-    });
   }
 
   return {

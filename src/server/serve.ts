@@ -15,18 +15,12 @@ import type { ClusterConfig } from "../k8s/config.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { Logger } from "../obs/log.ts";
 import { createMetrics, kubeVerbLabel, type Metrics, statusLabel } from "../obs/metrics.ts";
-import { createFilesToolset } from "../tools/files_toolset.ts";
-import { createPythonTool } from "../tools/python.ts";
-import { createPythonResetTool } from "../tools/python_reset.ts";
-import type { Toolset } from "../tools/tool.ts";
 import { workspaceOutputFiles } from "../workspace/outputs.ts";
 import { ExecutionGate, type GateOptions } from "../exec/gate.ts";
 import { CellRunner } from "../exec/cell.ts";
-import { type CallBudget, withBudget } from "./budget.ts";
 import { startHttp } from "./http.ts";
 import { IoProbe } from "./liveness.ts";
-import { createFullServer, createPythonServer, type ServerDeps } from "./mcp.ts";
-import { serveStdio, StdioServerTransport } from "../mcp/sdk.ts";
+import type { Surface, SurfaceInputs } from "./surface.ts";
 
 /** Outside-world values `serve` needs that are not configuration. */
 export interface ServeEnvironment {
@@ -60,66 +54,50 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     metrics,
     gate,
   });
-  const pythonTool = createPythonTool({
-    cells,
-    workspacePath: config.workspacePath,
-    timeoutSeconds: config.timeoutSeconds,
-  });
-  const toolsets: Toolset[] = [];
-  const resetTool = createPythonResetTool(executor);
-  if (config.toolsets.includes("python")) {
-    toolsets.push({ name: "python", tools: [pythonTool, resetTool] });
-  }
-  // python keeps its own clock (--timeout, interrupts); every other request has --call-timeout.
-  const budget: CallBudget = {
-    ms: config.callTimeoutSeconds * 1000,
-    selfTimed: new Set([pythonTool.name, resetTool.name]),
-    logger,
-  };
   const readiness: Record<string, () => Promise<Readiness>> = { executor: () => executor.ready() };
+  const inputs: SurfaceInputs = { config, logger, metrics, executor, cells };
   if (config.toolsets.includes("pods") && env.cluster) {
     const cluster = env.cluster;
-    const [{ createKubeClient }, { checkKubeReady }, { createPodsToolset }] = await Promise.all([
+    const [{ createKubeClient }, { checkKubeReady }] = await Promise.all([
       import("../k8s/client.ts"),
       import("../k8s/probe.ts"),
-      import("../tools/pods_toolset.ts"),
     ]);
     const client = createKubeClient(
       cluster,
       (status) =>
         metrics.kubeRequests.inc({ verb: kubeVerbLabel("get"), code: statusLabel(status) }),
     );
-    toolsets.push(
-      createPodsToolset({ config: cluster, client, maxOutput: config.maxOutput, logger }),
-    );
+    inputs.kube = { cluster, client };
     readiness.kubernetes = () => checkKubeReady(client, cluster.ownNamespace);
   }
-  const files = config.toolsets.includes("files")
-    ? createFilesToolset({ workspacePath: config.workspacePath, logger })
-    : undefined;
-  if (files) toolsets.push(files);
-  const deps: ServerDeps = {
-    toolsets,
-    pythonTool,
-    pythonInstructions: pythonTool.description,
-    logger,
-    metrics,
-    verboseLogs: config.logLevel === "debug",
-    extraTools: config.debugFaults
-      ? (await import("./debug_faults.ts")).createDebugFaultTools(config.workspacePath)
-      : undefined,
-  };
   if (config.debugFaults) logger.warn("--debug-faults is on: the fault tools are served");
+  // The MCP side (SDK, zod, the tools) is loaded when first needed: at once on
+  // stdio, on the first request that is not a probe over HTTP.
+  let surface: Promise<Surface> | undefined;
+  const loadSurface = () => {
+    surface ??= (async () => {
+      const started = performance.now();
+      const built = await (await import("./surface.ts")).buildSurface(inputs);
+      logger.debug("MCP surface loaded", { ms: Math.round(performance.now() - started) });
+      return built;
+    })();
+    return surface;
+  };
 
   const stopped = env.stop;
   const releasing = new Set<Promise<void>>();
   if (config.transport === "stdio") {
     // serveStdio lets the client's opening pick the revision: `initialize`
     // (2025-11-25) or a 2026-07-28 request; one server serves the connection.
+    const [built, { serveStdio, StdioServerTransport }, { withBudget }] = await Promise.all([
+      loadSurface(),
+      import("../mcp/sdk.ts"),
+      import("./budget.ts"),
+    ]);
     const stdio = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => stdio.onclose = resolve);
-    const served = serveStdio(() => createFullServer(deps), {
-      transport: withBudget(stdio, budget),
+    const served = serveStdio(() => built.createServer("full"), {
+      transport: withBudget(stdio, built.budget),
       onerror: (error) => logger.warn("stdio message failed", { error }),
     });
     logger.info("serving MCP on stdio", {
@@ -131,36 +109,49 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     await served.close().catch(() => {});
   } else {
     const ioProbe = new IoProbe({ path: config.workspacePath });
+    const checks = async () => {
+      const names = Object.keys(readiness);
+      const results = await Promise.all(names.map((name) => readiness[name]()));
+      return Object.fromEntries(names.map((name, i) => [name, results[i]]));
+    };
+    const liveness = () => ioProbe.check();
     const front = await startHttp({
       hostname: config.host,
       port: config.port,
-      guard: {
-        authToken: config.authToken,
-        allowedHosts: config.allowedHosts,
-        allowedOrigins: config.allowedOrigins,
-      },
-      gate,
-      limits,
-      budget,
-      maxSessions: config.maxSessions,
-      sessionIdleMs: config.sessionIdleSeconds * 1000,
-      resumeMs: config.resumeTimeoutSeconds * 1000,
-      createServer: (kind, leg) =>
-        kind === "python" ? createPythonServer(deps, leg) : createFullServer(deps),
-      onSessionClosed: (id) => {
-        // Kept until done: shutdown waits for these before the worker ends.
-        const release = executor.sessionClosed(id).catch(() => {});
-        releasing.add(release);
-        void release.finally(() => releasing.delete(release));
-      },
-      liveness: () => ioProbe.check(),
-      readiness: async () => {
-        const names = Object.keys(readiness);
-        const results = await Promise.all(names.map((name) => readiness[name]()));
-        return Object.fromEntries(names.map((name, i) => [name, results[i]]));
-      },
+      readiness: checks,
+      liveness,
       logger,
       metrics,
+      mcp: async () => {
+        const [built, { createHttpHandler }] = await Promise.all([
+          loadSurface(),
+          import("./handler.ts"),
+        ]);
+        return createHttpHandler({
+          guard: {
+            authToken: config.authToken,
+            allowedHosts: config.allowedHosts,
+            allowedOrigins: config.allowedOrigins,
+          },
+          gate,
+          limits,
+          budget: built.budget,
+          maxSessions: config.maxSessions,
+          sessionIdleMs: config.sessionIdleSeconds * 1000,
+          resumeMs: config.resumeTimeoutSeconds * 1000,
+          createServer: (kind, leg) => built.createServer(kind, leg),
+          onSessionClosed: (id) => {
+            // Kept until done: shutdown waits for these before the worker ends.
+            const release = executor.sessionClosed(id).catch(() => {});
+            releasing.add(release);
+            void release.finally(() => releasing.delete(release));
+          },
+          liveness,
+          readiness: checks,
+          logger,
+          metrics,
+        });
+      },
     });
     logger.info("serving MCP over HTTP", {
       url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${front.port}`,
@@ -173,7 +164,7 @@ export async function serve(config: Config, logger: Logger, env: ServeEnvironmen
     await front.shutdown();
     await Promise.all(releasing);
   }
-  files?.close();
+  (await surface?.catch(() => undefined))?.close();
   await executor.close();
 }
 
