@@ -59,7 +59,11 @@ function mem(what: string, mib: number): Row {
   return { what, "RSS MiB": mib };
 }
 
-/** Where start → `/readyz` goes, from marks in each isolate (ms since the process was spawned). */
+/**
+ * Where start → `/readyz` went, from marks in each isolate (ms since the
+ * process was spawned), measured before the MCP surface was loaded on first
+ * use: the worker's module step then included the SDK, zod and the tools.
+ */
 export const START_TIMELINE: Row[] = [
   mark("the main isolate runs main.ts (Deno start-up, config modules loaded)", 40, 60),
   mark("config parsed, cluster looked up, the worker is created", 55, 65),
@@ -83,9 +87,11 @@ export const WHERE_TIME_GOES: string[] = [
   "lookup, admission, the SDK's JSON-RPC dispatch and input validation) and ~0.3 ms from the " +
   "kernel's answer to the last byte written (rendering, metrics, the answer as one SSE event " +
   "with an event id in the resumable event store). The rest of the plain-fetch row is the " +
-  "executor's `execute()` inside the server (~9 ms median in that run against ~6 ms for the " +
-  "same call in the bench's own process), a gap that scatters with the machine's load and " +
-  "is not yet explained. A `GET /healthz` costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK " +
+  "executor's `execute()` inside the server. On a loaded machine (another suite running) " +
+  "that took ~9 ms median against ~6 ms for the same call in the bench's own process, and the " +
+  "plain-fetch row came to 1.4–1.9× ZMQ; on a quiet machine the row is at the target (the " +
+  "table above). The gap scatters with the load: the server's call crosses four processes " +
+  "(client, sidekernel, Jupyter Server, kernel) on two cores. A `GET /healthz` costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK " +
   "client adds its own share on top, so its row scatters more (p99).",
   "- **Local executor.** No Jupyter Server and no WebSocket: a cell is one JSON line on the " +
   "driver's stdin and a marker on its stdout, so `x=1` costs the MCP round trip plus well under " +
@@ -109,11 +115,16 @@ export const WHERE_TIME_GOES: string[] = [
   "use a 1 MiB young generation (`--max-semi-space-size=1`, ~5 MiB less, no start-up cost " +
   "measured). The main isolate loads only the config, the launcher and, with a cluster, the " +
   "YAML parser; inject, webhook, doctor, the executors not configured, the pod tools without a " +
-  "cluster and the Kubernetes client until first use are never imported.",
+  "cluster and the Kubernetes client until first use are never imported. The MCP surface " +
+  "(the SDK, zod, the tools) and `ws` are loaded on first use too: the first request that is " +
+  "not a probe, the first kernel connection. An idle sidecar that only answers its probes " +
+  "therefore stays near the floor of isolates and `node:http` (~56 MiB) plus its executor; the " +
+  "first MCP request costs the load once (80–115 ms here, against 3–5 ms for the next) and the memory comes back.",
   "- **Start-up.** About 40–60 ms until the main isolate runs (Deno itself and the config), " +
   "~15 ms to parse flags and look for a cluster, then the serving worker: a new isolate " +
   "reading, compiling and evaluating its modules (~130 ms from the sources, ~110 ms as the " +
-  "bundle), building the executor and listening (~35 ms, ~18 ms bundled), and `/readyz` " +
+  "bundle, before the MCP surface moved to first use; less since), building the executor " +
+  "and listening (~35 ms, ~18 ms bundled), and `/readyz` " +
   "reaching Jupyter (~10 ms). The first start after a change also writes V8's code cache " +
   "(that one start is slower and its RSS doubles; later starts read the cache).",
 ];

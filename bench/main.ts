@@ -195,7 +195,10 @@ emit(
     "this machine).\n\n" + markdownTable(FOOTPRINT_STEPS),
 );
 emit("Footprint: where the memory goes", markdownTable(MEMORY_BREAKDOWN));
-emit("Footprint: where start-up goes", markdownTable(START_TIMELINE));
+emit(
+  "Footprint: where start-up went, before the MCP surface was loaded on first use",
+  markdownTable(START_TIMELINE),
+);
 emit("Targets", markdownTable(targets));
 emit("Where the time goes", WHERE_TIME_GOES.join("\n"));
 
