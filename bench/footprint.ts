@@ -9,9 +9,9 @@
 import { connectStreamable } from "../tests/support/clients.ts";
 import { FakeKube } from "../tests/support/fake_kube.ts";
 import { generateNamespace } from "../tests/support/fake_kube_scenarios.ts";
+import { buildBundle } from "../tests/support/bundle.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
-import { join } from "node:path";
-import { makeWorkspace, ROOT, rssMiB, SERVE_ARGS, startServer } from "../tests/support/server.ts";
+import { makeWorkspace, rssMiB, startServer } from "../tests/support/server.ts";
 import { percentile, type Row } from "./stats.ts";
 
 /** Options of {@link benchFootprint}. */
@@ -50,24 +50,10 @@ async function waitReady(url: string): Promise<void> {
   }
 }
 
-/**
- * Builds the bundle `deno task compile` compiles into a temp dir and returns
- * the `deno run` arguments that serve it like `deno task start` does.
- */
+/** The bundle `deno task compile` compiles, and the `deno run` arguments that serve it. */
 async function bundledServe(): Promise<{ command: string[]; cleanup: () => Promise<void> }> {
-  const out = await Deno.makeTempDir({ prefix: "bench-bundle-" });
-  const built = await new Deno.Command("sh", {
-    args: [join(ROOT, "scripts/bundle.sh"), out],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  if (!built.success) throw new Error(`scripts/bundle.sh failed (exit ${built.code})`);
-  const flags = SERVE_ARGS.slice(0, SERVE_ARGS.indexOf(join(ROOT, "main.ts")));
-  return {
-    command: [...flags, "--config", join(ROOT, "deno.json"), join(out, "main.js"), "serve"],
-    cleanup: () => Deno.remove(out, { recursive: true }),
-  };
+  const bundle = await buildBundle();
+  return { command: [...bundle.command, "serve"], cleanup: bundle.cleanup };
 }
 
 /** sidekernel with `args`: start-up p50, RSS idle and with 100 open MCP sessions. */

@@ -8,36 +8,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { connectStreamable, firstText } from "./support/clients.ts";
-import { makeWorkspace, ROOT, SERVE_ARGS } from "./support/server.ts";
+import { buildBundle, type Bundle } from "./support/bundle.ts";
+import { makeWorkspace, ROOT } from "./support/server.ts";
 import { createTestCa } from "./support/webhook_certs.ts";
 import { loadReview, type Obj, reviewFor } from "./support/webhook_harness.ts";
 import { postReview } from "./support/webhook_process.ts";
 
-/** The flags of `deno task start` (SERVE_ARGS less the entry and command) plus the config. */
-const RUN_FLAGS = [
-  ...SERVE_ARGS.slice(0, SERVE_ARGS.indexOf(join(ROOT, "main.ts"))),
-  "--config",
-  join(ROOT, "deno.json"),
-];
-
-async function bundle(): Promise<string> {
-  const out = await Deno.makeTempDir({ prefix: "sidekernel-bundle-" });
-  const built = await new Deno.Command("sh", {
-    args: [join(ROOT, "scripts/bundle.sh"), out],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.ok(built.success, new TextDecoder().decode(built.stderr));
-  return out;
-}
-
-/** Starts `deno run FLAGS <bundle>/main.js ARGS` and waits for the log line with a URL. */
-async function start(entry: string, args: string[], serving: string) {
+/** Starts the bundle with `args` and waits for the log line with a URL. */
+async function start(bundle: Bundle, args: string[], serving: string) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_FLAGS, entry, ...args],
+    args: [...bundle.command, ...args],
     cwd: ROOT,
     stdin: "null",
     stdout: "null",
@@ -76,9 +57,9 @@ async function start(entry: string, args: string[], serving: string) {
 }
 
 Deno.test("bundle: serves a python call from its serving worker and exits 0 on SIGTERM", async () => {
-  const out = await bundle();
+  const bundle = await buildBundle();
   const ws = makeWorkspace();
-  const server = await start(join(out, "main.js"), [
+  const server = await start(bundle, [
     "serve",
     "--port",
     "0",
@@ -96,16 +77,16 @@ Deno.test("bundle: serves a python call from its serving worker and exits 0 on S
   } finally {
     const code = await server.stop();
     ws.cleanup();
-    await Deno.remove(out, { recursive: true });
+    await bundle.cleanup();
     assert.equal(code, 0);
   }
 });
 
 Deno.test("bundle: serves the admission webhook from its own worker", async () => {
-  const out = await bundle();
+  const bundle = await buildBundle();
   const ca = await createTestCa();
   const { certFile, keyFile } = await ca.issue("bundle");
-  const webhook = await start(join(out, "main.js"), [
+  const webhook = await start(bundle, [
     "webhook",
     "--host",
     "127.0.0.1",
@@ -129,7 +110,7 @@ Deno.test("bundle: serves the admission webhook from its own worker", async () =
     client.close();
     const code = await webhook.stop();
     await ca.cleanup();
-    await Deno.remove(out, { recursive: true });
+    await bundle.cleanup();
     assert.equal(code, 0);
   }
 });
