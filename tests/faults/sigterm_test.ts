@@ -174,15 +174,20 @@ Deno.test("SIGTERM during 20 jupyter executions on 10 session kernels: all answe
     const created = await kernelsNow();
     assert.equal(created.length, 10);
     const settled = Array(20).fill(0);
-    // Per kernel: a 1.5 s cell (ends within the grace), then a 30 s one queued behind it.
-    const calls = Array.from({ length: 20 }, (_, i) =>
-      call(
-        clients[i % 10],
-        i < 10 ? "time.sleep(1.5)\nprint('done')" : "time.sleep(30)",
-        settled,
-        i,
-      ));
-    await sleep(700);
+    // Per kernel: a 1.5 s cell (ends within the grace), then a 30 s one queued behind it. The
+    // 30 s ones are sent a moment later: two POSTs of one session sent at once may arrive in
+    // either order, and a 1.5 s cell queued behind a 30 s one cannot end within the grace.
+    const first = Array.from(
+      { length: 10 },
+      (_, i) => call(clients[i], "time.sleep(1.5)\nprint('done')", settled, i),
+    );
+    await sleep(300);
+    const second = Array.from(
+      { length: 10 },
+      (_, i) => call(clients[i], "time.sleep(30)", settled, i + 10),
+    );
+    const calls = [...first, ...second];
+    await sleep(400);
     const r = await terminateAndCheck(server, calls, settled, clients[10], (i) => i < 10);
     const left = await kernelsNow();
     const kernelProcs = await waitFor(
