@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { connectStreamable } from "../tests/support/clients.ts";
+import { connectStreamable, INITIALIZE } from "../tests/support/clients.ts";
 import { FakeKube } from "../tests/support/fake_kube.ts";
 import { generateNamespace } from "../tests/support/fake_kube_scenarios.ts";
 import { buildBundle } from "../tests/support/bundle.ts";
@@ -152,16 +152,7 @@ async function measurePeer(version: string, runs: number): Promise<Row> {
             "content-type": "application/json",
             accept: "application/json, text/event-stream",
           },
-          body: JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: {
-              protocolVersion: "2025-06-18",
-              capabilities: {},
-              clientInfo: { name: "sidekernel-bench", version: "1" },
-            },
-          }),
+          body: JSON.stringify(INITIALIZE),
         }).catch(() => undefined);
         await r?.body?.cancel();
         if (r?.ok) break;
