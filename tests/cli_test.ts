@@ -3,7 +3,8 @@
  * program, and how flags and environment variables combine.
  */
 import assert from "node:assert/strict";
-import { type ConfigSources, loadConfig } from "../src/config/config.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { configSources } from "./support/config_sources.ts";
 import { UsageError } from "../src/config/errors.ts";
 import { ROOT, SERVE_ARGS, SIDEKERNEL_ARGS } from "./support/server.ts";
 
@@ -69,23 +70,8 @@ Deno.test("SIDEKERNEL_PORT with a bad value exits 2 naming the flag", async () =
   assert.match(stderr, /--port "eighty"/);
 });
 
-function sources(
-  env: Record<string, string> = {},
-  files: Record<string, string> = {},
-): ConfigSources {
-  return {
-    env: (name) => env[name],
-    readTextFile: (path) => {
-      if (path in files) return files[path];
-      throw new Deno.errors.NotFound(path);
-    },
-    isDirectory: () => false,
-    cwd: "/home/dev/project",
-  };
-}
-
 Deno.test("loadConfig() defaults: http on 127.0.0.1:8000, local python3 (pod scope), ./workspace", () => {
-  const config = loadConfig([], sources());
+  const config = loadConfig([], configSources());
   assert.equal(config.transport, "http");
   assert.equal(config.host, "127.0.0.1");
   assert.equal(config.port, 8000);
@@ -99,7 +85,7 @@ Deno.test("loadConfig() defaults: http on 127.0.0.1:8000, local python3 (pod sco
 
 Deno.test("loadConfig() reads SIDEKERNEL_* variables and flags win over them", () => {
   const env = { SIDEKERNEL_PORT: "9000", SIDEKERNEL_TIMEOUT: "5", SIDEKERNEL_TOOLSETS: "python" };
-  const config = loadConfig(["--port", "9100"], sources(env));
+  const config = loadConfig(["--port", "9100"], configSources(env));
   assert.equal(config.port, 9100);
   assert.equal(config.timeoutSeconds, 5);
   assert.deepEqual(config.toolsets, ["python"]);
@@ -108,7 +94,7 @@ Deno.test("loadConfig() reads SIDEKERNEL_* variables and flags win over them", (
 Deno.test("loadConfig() picks jupyter when --jupyter-url is given, token from JUPYTER_TOKEN", () => {
   const config = loadConfig(
     ["--jupyter-url", "http://127.0.0.1:8888"],
-    sources({ JUPYTER_TOKEN: "t0k" }),
+    configSources({ JUPYTER_TOKEN: "t0k" }),
   );
   assert.equal(config.executor.kind, "jupyter");
   if (config.executor.kind === "jupyter") {
@@ -120,23 +106,23 @@ Deno.test("loadConfig() picks jupyter when --jupyter-url is given, token from JU
 Deno.test("loadConfig() accepts a non-loopback host with a token file and reads the token", () => {
   const config = loadConfig(
     ["--host", "0.0.0.0", "--auth-token-file", "/run/token"],
-    sources({}, { "/run/token": "s3cret\n" }),
+    configSources({}, { "/run/token": "s3cret\n" }),
   );
   assert.equal(config.authToken, "s3cret");
 });
 
 Deno.test("loadConfig() throws UsageError naming the flag for a bad namespace and an empty token", () => {
   assert.throws(
-    () => loadConfig(["--namespace", "Bad_NS"], sources()),
+    () => loadConfig(["--namespace", "Bad_NS"], configSources()),
     (e: unknown) => e instanceof UsageError && e.flag === "namespace",
   );
   assert.throws(
-    () => loadConfig(["--auth-token-file", "/t"], sources({}, { "/t": "  \n" })),
+    () => loadConfig(["--auth-token-file", "/t"], configSources({}, { "/t": "  \n" })),
     (e: unknown) => e instanceof UsageError && /is empty/.test(e.message),
   );
 });
 
 Deno.test("loadConfig() limits one session to 8 executions, or to --max-executions when lower", () => {
-  assert.equal(loadConfig([], sources()).maxExecutionsPerSession, 8);
-  assert.equal(loadConfig(["--max-executions", "3"], sources()).maxExecutionsPerSession, 3);
+  assert.equal(loadConfig([], configSources()).maxExecutionsPerSession, 8);
+  assert.equal(loadConfig(["--max-executions", "3"], configSources()).maxExecutionsPerSession, 3);
 });

@@ -7,19 +7,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Config, type ConfigSources, loadConfig } from "../src/config/config.ts";
+import { type Config, loadConfig } from "../src/config/config.ts";
+import { configSources } from "./support/config_sources.ts";
 import { UsageError } from "../src/config/errors.ts";
 import { envName, FLAGS, type FlagSpec } from "../src/config/flags.ts";
 import { ROOT, SIDEKERNEL_ARGS } from "./support/server.ts";
 
-const SOURCES: ConfigSources = {
-  env: () => undefined,
-  readTextFile: (path) => {
-    throw new Deno.errors.NotFound(path);
-  },
-  isDirectory: () => false,
-  cwd: "/home/dev/project",
-};
+const SOURCES = configSources();
 
 const JUPYTER = ["--jupyter-url", "http://127.0.0.1:8888"];
 

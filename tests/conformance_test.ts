@@ -8,9 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
-import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { makeWorkspace, ROOT, startServer } from "./support/server.ts";
+import { startTeamCluster } from "./support/team_cluster.ts";
 
 /** Pinned in deno.json's imports, so `deno install` caches it and deno.lock pins it. */
 const SUITE = "npm:@modelcontextprotocol/conformance@0.1.16";
@@ -44,13 +43,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const kube = await FakeKube.start({ "team-a": scenarioNamespace("team-a") });
-    kube.addUser("tok", "system:serviceaccount:team-a:agent", ["team-a"], READ_ALL);
     const ws = makeWorkspace();
-    const kubeDir = join(ws.path, ".kube");
-    Deno.mkdirSync(kubeDir);
     Deno.writeTextFileSync(join(ws.path, "notes.txt"), "a workspace file\n");
-    const kubeconfig = await kube.writeKubeconfig(kubeDir, "tok", { namespace: "team-a" });
+    const { kube, kubeconfig } = await startTeamCluster(ws.path);
     const server = await startServer(["--kubeconfig", kubeconfig], { workspace: ws.path });
     try {
       const { code, out } = await runSuite(`${server.url}/mcp`, ["--expected-failures", EXPECTED]);

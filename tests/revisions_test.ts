@@ -11,16 +11,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connectStreamable, firstText, revisionOf } from "./support/clients.ts";
 import { connectStreamableV2, LEGACY, MODERN, revisionOfV2 } from "./support/clients_v2.ts";
-import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
-import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { makeWorkspace, startServer, stopWithin } from "./support/server.ts";
+import { startTeamCluster } from "./support/team_cluster.ts";
 
-const kube = await FakeKube.start({ "team-a": scenarioNamespace("team-a") });
-kube.addUser("tok", "system:serviceaccount:team-a:agent", ["team-a"], READ_ALL);
 const ws = makeWorkspace();
-const kubeDir = join(ws.path, ".kube");
-Deno.mkdirSync(kubeDir);
-const kubeconfig = await kube.writeKubeconfig(kubeDir, "tok", { namespace: "team-a" });
+const { kube, kubeconfig } = await startTeamCluster(ws.path);
 Deno.writeTextFileSync(join(ws.path, "notes.txt"), "written by the agent\n");
 const server = await startServer(["--kubeconfig", kubeconfig, "--timeout", "60"], {
   workspace: ws.path,

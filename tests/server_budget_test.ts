@@ -4,19 +4,13 @@
  * result in time, its API request is aborted, and the server goes on.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { connectStreamable, firstText } from "./support/clients.ts";
-import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
-import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { makeWorkspace, startServer } from "./support/server.ts";
+import { startTeamCluster } from "./support/team_cluster.ts";
 
 Deno.test("--call-timeout: pods_list on a hanging API answers an error naming the tool and the flag, then pods_list works", async () => {
-  const kube = await FakeKube.start({ "team-a": scenarioNamespace("team-a") });
-  kube.addUser("tok", "system:serviceaccount:team-a:agent", ["team-a"], READ_ALL);
   const ws = makeWorkspace();
-  const kubeDir = join(ws.path, ".kube");
-  Deno.mkdirSync(kubeDir);
-  const kubeconfig = await kube.writeKubeconfig(kubeDir, "tok", { namespace: "team-a" });
+  const { kube, kubeconfig } = await startTeamCluster(ws.path);
   const server = await startServer(["--kubeconfig", kubeconfig, "--call-timeout", "2"], {
     workspace: ws.path,
   });

@@ -6,18 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connectStreamable, firstText } from "./support/clients.ts";
-import { FakeKube, READ_ALL } from "./support/fake_kube.ts";
-import { scenarioNamespace } from "./support/fake_kube_scenarios.ts";
 import { makeWorkspace, startServer } from "./support/server.ts";
+import { startTeamCluster } from "./support/team_cluster.ts";
 
 Deno.test("serve with --kubeconfig: pods tools read the fake API; other namespaces refused", async () => {
-  const kube = await FakeKube.start({ "team-a": scenarioNamespace("team-a") });
-  kube.addUser("tok", "system:serviceaccount:team-a:agent", ["team-a"], READ_ALL);
   const ws = makeWorkspace();
-  // The server's permission set reads only the workspace (and in-cluster files).
-  const kubeDir = join(ws.path, ".kube");
-  Deno.mkdirSync(kubeDir);
-  const kubeconfig = await kube.writeKubeconfig(kubeDir, "tok", { namespace: "team-a" });
+  const { kube, kubeconfig } = await startTeamCluster(ws.path);
   const server = await startServer(["--kubeconfig", kubeconfig], { workspace: ws.path });
   const client = await connectStreamable(`${server.url}/mcp`);
   try {

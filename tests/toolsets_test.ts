@@ -6,7 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type ConfigSources, loadConfig } from "../src/config/config.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { configSources } from "./support/config_sources.ts";
 import { UsageError } from "../src/config/errors.ts";
 import { FLAGS } from "../src/config/flags.ts";
 import { serveHelp } from "../src/config/help.ts";
@@ -14,14 +15,7 @@ import { TOOLSET_NAMES, TOOLSETS } from "../src/config/toolsets.ts";
 import { executingToolNames, type Toolset } from "../src/tools/tool.ts";
 import { connectToolsets } from "./support/mcp_client.ts";
 
-const SOURCES: ConfigSources = {
-  env: () => undefined,
-  readTextFile: (path) => {
-    throw new Deno.errors.NotFound(path);
-  },
-  isDirectory: () => false,
-  cwd: "/home/dev/project",
-};
+const SOURCES = configSources();
 
 Deno.test("--toolsets offers every declared toolset, all are on by default, and --help describes each", () => {
   assert.deepEqual(loadConfig([], SOURCES).toolsets, TOOLSET_NAMES);
