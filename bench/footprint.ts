@@ -12,6 +12,7 @@ import { generateNamespace } from "../tests/support/fake_kube_scenarios.ts";
 import { buildBundle } from "../tests/support/bundle.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
 import { makeWorkspace, rssMiB, startServer } from "../tests/support/server.ts";
+import { peerArgs } from "./pods.ts";
 import { percentile, type Row } from "./stats.ts";
 
 /** Options of {@link benchFootprint}. */
@@ -132,14 +133,7 @@ async function measurePeer(version: string, runs: number): Promise<Row> {
       l.close();
       const started = performance.now();
       const child = new Deno.Command(binary, {
-        args: [
-          "--read-only",
-          "--disable-multi-cluster",
-          "--kubeconfig",
-          kubeconfig,
-          "--port",
-          String(port),
-        ],
+        args: peerArgs(kubeconfig, port),
         stdin: "null",
         stdout: "null",
         stderr: "null",

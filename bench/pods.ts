@@ -115,19 +115,22 @@ async function killTree(pid: number): Promise<void> {
   }
 }
 
+/** The Go peer's flags: read-only, one cluster, this kubeconfig, HTTP on `port`. */
+export function peerArgs(kubeconfig: string, port: number): string[] {
+  return [
+    "--read-only",
+    "--disable-multi-cluster",
+    "--kubeconfig",
+    kubeconfig,
+    "--port",
+    String(port),
+  ];
+}
+
 async function startPeer(kubeconfig: string, version: string) {
   const port = freePort();
   const child = new Deno.Command("npx", {
-    args: [
-      "-y",
-      `kubernetes-mcp-server@${version}`,
-      "--read-only",
-      "--disable-multi-cluster",
-      "--kubeconfig",
-      kubeconfig,
-      "--port",
-      String(port),
-    ],
+    args: ["-y", `kubernetes-mcp-server@${version}`, ...peerArgs(kubeconfig, port)],
     stdin: "null",
     stdout: "null",
     stderr: "null",
