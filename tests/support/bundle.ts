@@ -38,9 +38,16 @@ export async function buildBundle(): Promise<Bundle> {
     );
   }
   const flags = SERVE_ARGS.slice(0, SERVE_ARGS.indexOf(join(ROOT, "main.ts")));
+  const project = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const config = join(dir, "deno.json");
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ permissions: { server: project.permissions.server } }, null, 2),
+  );
+  const [run, ...rest] = flags;
   return {
     dir,
-    command: [...flags, "--config", join(ROOT, "deno.json"), join(dir, "main.js")],
+    command: [run, "--no-lock", ...rest, "--config", config, join(dir, "main.js")],
     cleanup: () => Deno.remove(dir, { recursive: true }),
   };
 }
