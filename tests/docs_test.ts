@@ -5,8 +5,10 @@
  * What runs: every fenced block marked `sh`, `bash` or `shell` (each command,
  * `\` continuations joined, through `sh -c`, from the repository root), and
  * every `json` block with `"mcpServers"` (each server started as a desktop
- * client would, and called over stdio with the MCP SDK). Unmarked blocks are
- * transcripts or synopses and are not run.
+ * client would, and called over stdio with the MCP SDK), and every `ts` block
+ * (a client program: run with `deno run`, the project's import map and
+ * loopback network only, against the server the document started before it).
+ * Unmarked blocks are transcripts or synopses and are not run.
  *
  * A block that cannot run here starts with the visible line
  * `# not run by tests: <reason>` (e.g. it needs a Kubernetes cluster or a
@@ -22,7 +24,8 @@
  * How a command passes: it exits 0 within 180 s; or it serves (logs
  * "serving MCP over HTTP"), then it keeps serving for the rest of its
  * document and exits within 25 s of SIGTERM at the end; or it names
- * `--transport stdio`, then it answers `tools/call python` over stdio.
+ * `--transport stdio`, then it answers `tools/call python` over stdio. A `ts`
+ * block passes when it exits 0 within 180 s.
  * A server's stderr must be JSON lines only (Deno's one `Task …` header of
  * `deno task`, and its `Download …` lines on a first run, aside). HOME is
  * the temporary directory, but Deno's and npm's caches stay where they are.
@@ -58,7 +61,8 @@ function blocksOf(file: string): Block[] {
     } else open?.body.push(line);
   });
   return blocks.filter((b) =>
-    COMMAND_LANGS.has(b.lang) || (b.lang === "json" && b.text.includes('"mcpServers"'))
+    COMMAND_LANGS.has(b.lang) || b.lang === "ts" ||
+    (b.lang === "json" && b.text.includes('"mcpServers"'))
   );
 }
 
@@ -186,6 +190,29 @@ async function runCommand(command: string, ctx: DocContext, where: string): Prom
   }
 }
 
+/** Runs a `ts` block as a program, as a user would paste it into a file of their project. */
+async function runProgram(text: string, ctx: DocContext, where: string): Promise<void> {
+  const file = join(ctx.tmp, `block-${where.replace(/\W+/g, "-")}.ts`);
+  Deno.writeTextFileSync(file, substitute(text, ctx));
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "--config", join(ROOT, "deno.json"), "--allow-net=127.0.0.1", file],
+    cwd: ctx.tmp,
+    env: ctx.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(180_000),
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  assert.equal(
+    run.code,
+    0,
+    `${where}: the program should exit 0; stdout:\n${decode(run.stdout)}\nstderr:\n${
+      decode(run.stderr)
+    }`,
+  );
+}
+
 /** Starts an MCP server as a desktop client does and calls `python` over stdio. */
 async function callOverStdio(
   command: string,
@@ -273,6 +300,8 @@ for (const file of DOCS) {
             for (const [name, server] of Object.entries(config.mcpServers)) {
               await callOverStdio(server.command, server.args ?? [], ctx, `${where} ${name}`);
             }
+          } else if (block.lang === "ts") {
+            await runProgram(block.text, ctx, where);
           } else {
             for (const command of commandsOf(block.text)) await runCommand(command, ctx, where);
           }
