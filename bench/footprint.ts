@@ -305,7 +305,7 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Fo
     notes.push(
       `The bundle's first start on its empty cache held ${bundleFirstStartMiB.toFixed(1)} MiB ` +
         "1 s after ready: `deno run` parses the whole module graph once and keeps that memory; " +
-        "the compiled binary does not parse a graph. That start is not among the five above.",
+        `the compiled binary does not parse a graph. That start is not among the ${runs} above.`,
     );
   }
   const ws = makeWorkspace();
