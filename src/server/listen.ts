@@ -19,6 +19,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { delay } from "../async/delay.ts";
 
 /** Limits and address of {@link listen}. */
 export interface ListenOptions {
@@ -217,6 +218,7 @@ async function send(
   response.headers.forEach((value, name) => headers[name] = value);
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
+  if (unread && response.status >= 400) return await refuse(res, response, headers);
   if (unread) headers["connection"] = "close";
   res.writeHead(response.status, headers);
   if (!response.body) {
@@ -242,6 +244,42 @@ async function send(
   } catch {
     res.destroy();
   }
+}
+
+/** How long a refused request's connection stays open after its answer, for the client to read it. */
+const REFUSED_HOLD_MS = 2_000;
+
+/**
+ * Answers a request whose body was left unread (413, 408, or refused before
+ * it was read) without losing the answer. The listener closes a connection
+ * whose request body is unread as soon as its response ends, and closing a
+ * socket while the client's bytes sit unread makes the kernel send a reset,
+ * which makes the client drop the answer it has not read yet (measured: 12
+ * of 100 clients sending a 100 MiB body got no 413 at all). So the answer
+ * goes out whole, with its length and `connection: close`, and the response
+ * is ended (and the connection closed) only when the client closes or
+ * {@link REFUSED_HOLD_MS} later. Nothing more of the body is read
+ * meanwhile: the client's writes stall on a full window.
+ */
+async function refuse(
+  res: ServerResponse,
+  response: Response,
+  headers: Record<string, string | string[]>,
+): Promise<void> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  headers["content-length"] = String(bytes.byteLength);
+  headers["connection"] = "close";
+  res.writeHead(response.status, headers);
+  res.write(bytes);
+  const socket = res.socket;
+  if (socket && !socket.destroyed) {
+    const closed = new AbortController();
+    const onClose = () => closed.abort();
+    socket.once("close", onClose);
+    await delay(REFUSED_HOLD_MS, closed.signal).catch(() => {});
+    socket.off("close", onClose);
+  }
+  res.end();
 }
 
 /** True when `res` drained within `ms`; false when the client stopped reading or left. */
