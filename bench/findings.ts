@@ -41,7 +41,7 @@ export const FOOTPRINT_STEPS: Row[] = [
 ];
 
 function step(change: string, readyMs: number, rssMiB: number): Row {
-  return { change, "start → /readyz ms": readyMs, "RSS idle MiB": rssMiB };
+  return { change, "start → /readyz ms": readyMs, "RSS 1 s after ready MiB": rssMiB };
 }
 
 /**

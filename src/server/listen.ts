@@ -251,7 +251,7 @@ const REFUSED_HOLD_MS = 2_000;
 
 /**
  * Answers a request whose body was left unread (413, 408, or refused before
- * it was read) without losing the answer. The listener closes a connection
+ * it was read) without losing the answer. `node:http` closes a connection
  * whose request body is unread as soon as its response ends, and closing a
  * socket while the client's bytes sit unread makes the kernel send a reset,
  * which makes the client drop the answer it has not read yet (measured: 12

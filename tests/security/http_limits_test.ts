@@ -58,6 +58,17 @@ async function readAnswer(conn: Deno.Conn, ms: number): Promise<string> {
   return text;
 }
 
+/** The head of a chunked JSON POST to `path`, with `headers` added. */
+function chunkedHead(server: ServerProcess, path: string, headers: Record<string, string>): string {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+    `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+    `${extra}Transfer-Encoding: chunked\r\n\r\n`;
+}
+
+/** One 1 MiB chunk of a JSON string, chunked-encoded. */
+const MIB_CHUNK = encoder.encode(`100000\r\n${'"' + "x".repeat(1024 * 1024 - 2) + '"'}\r\n`);
+
 /**
  * POSTs a chunked body of `mib` MiB (1 MiB chunks) to `path` on a raw
  * connection, reading the answer meanwhile; returns its status line and the
@@ -70,21 +81,15 @@ async function chunkedFlood(
   mib: number,
 ): Promise<{ status: string; sentMiB: number; peakMiB: number }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
-  await conn.write(encoder.encode(
-    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
-      `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
-      `${head}Transfer-Encoding: chunked\r\n\r\n`,
-  ));
+  await conn.write(encoder.encode(chunkedHead(server, path, headers)));
   const answer = readAnswer(conn, 30_000);
-  const chunk = encoder.encode(`100000\r\n${'"' + "x".repeat(1024 * 1024 - 2) + '"'}\r\n`);
   let sent = 0;
   let peak = 0;
   const writer = conn.writable.getWriter();
   try {
     await writer.write(encoder.encode(`1\r\n[\r\n`));
     for (; sent < mib; sent++) {
-      await writer.write(chunk);
+      await writer.write(MIB_CHUNK);
       if (sent % 8 === 0) peak = Math.max(peak, await rssMiB(server.pid));
     }
   } catch {
@@ -142,7 +147,6 @@ async function floodUntilAnswered(
   mib: number,
 ): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   let text = "";
   let answered = false;
   const reading = (async () => {
@@ -160,14 +164,9 @@ async function floodUntilAnswered(
     answered = true;
   })();
   const writer = conn.writable.getWriter();
-  const chunk = encoder.encode(`100000\r\n${'"' + "x".repeat(1024 * 1024 - 2) + '"'}\r\n`);
   try {
-    await writer.write(encoder.encode(
-      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
-        `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
-        `${head}Transfer-Encoding: chunked\r\n\r\n1\r\n[\r\n`,
-    ));
-    for (let i = 0; i < mib && !answered; i++) await writer.write(chunk);
+    await writer.write(encoder.encode(`${chunkedHead(server, "/mcp", headers)}1\r\n[\r\n`));
+    for (let i = 0; i < mib && !answered; i++) await writer.write(MIB_CHUNK);
   } catch {
     // the server closed the connection after its answer
   }
