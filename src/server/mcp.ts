@@ -120,7 +120,7 @@ function registerTool(server: McpServer, tool: Tool, deps: RegisterDeps): void {
         const outcome = outcomeOf(result, request.signal, ctx.http?.req?.signal);
         metrics.toolCalls.inc({ tool: tool.name, outcome });
         const headers = ctx.http?.req?.headers;
-        const fields = await callFields({
+        const fields = callFields({
           tool: tool.name,
           session: ctx.sessionId,
           request: request.id,
