@@ -44,29 +44,40 @@ export class AnswerStreams {
     };
     let seenId = hooks.onId === undefined;
     const decoder = new TextDecoder();
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>(
-        {
-          transform(chunk, controller) {
-            if (!seenId) {
-              // Events start with their id within the first few dozen bytes.
-              const id = ID_LINE.exec(decoder.decode(chunk.subarray(0, 256)))?.[1];
-              if (id !== undefined) {
-                seenId = true;
-                hooks.onId?.(id);
-              }
-            }
-            controller.enqueue(chunk);
-          },
-          flush: () => {
-            if (end()) hooks.onDone?.();
-          },
-          cancel: () => {
-            if (end()) hooks.onCancel?.();
-          },
-        } as Transformer<Uint8Array, Uint8Array> & { cancel: () => void },
-      ),
-    );
+    const source = response.body.getReader();
+    // A pull-through stream, not pipeThrough(): one hop per chunk, nothing
+    // buffered ahead of the reader (docs/PERFORMANCE.md, "Where the time of a call goes").
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await source.read();
+        } catch (error) {
+          if (end()) hooks.onCancel?.();
+          controller.error(error);
+          return;
+        }
+        if (next.done) {
+          controller.close();
+          if (end()) hooks.onDone?.();
+          return;
+        }
+        const chunk = next.value;
+        if (!seenId) {
+          // Events start with their id within the first few dozen bytes.
+          const id = ID_LINE.exec(decoder.decode(chunk.subarray(0, 256)))?.[1];
+          if (id !== undefined) {
+            seenId = true;
+            hooks.onId?.(id);
+          }
+        }
+        controller.enqueue(chunk);
+      },
+      cancel(reason) {
+        if (end()) hooks.onCancel?.();
+        return source.cancel(reason);
+      },
+    }, { highWaterMark: 0 });
     return new Response(body, { status: response.status, headers: response.headers });
   }
 
