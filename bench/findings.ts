@@ -152,25 +152,67 @@ function mark(what: string, sources: number, bundle: number): Row {
   return { what, "sources ms": sources, "bundle ms": bundle };
 }
 
+/**
+ * Marks inside the server around one `python` call of `x=1` (plain `fetch`
+ * client, Jupyter executor): the p50 of each segment over 280 calls, in two
+ * runs each of 8bf21ea and of the commits after it, alternated.
+ */
+export const CALL_MARKS: Row[] = [
+  segment(
+    "request in: `node:http` to a web `Request`, guard, routing, body read, JSON parse, " +
+      "revision check (`isLegacyRequest`)",
+    0.305,
+    0.295,
+  ),
+  segment(
+    "MCP SDK: the transport's `handleRequest` (the message validated, the SSE stream opened) " +
+      "and the dispatch to the tool; answer-stream tracking",
+    0.214,
+    0.172,
+  ),
+  segment("tool to kernel request sent: gate, cell runner, kernel queue, serialising", 0.055, 0.05),
+  segment(
+    "the kernel round trip through Jupyter Server (request sent to `status: idle`)",
+    5.15,
+    5.21,
+  ),
+  segment("rendering: the kernel's end to the tool's result", 0.07, 0.066),
+  segment("the call log: its fields (code sha256) and its line on stderr", 0.233, 0.126),
+  segment("MCP SDK: the result to the transport's `send`", 0.069, 0.066),
+  segment("event store, answer stream, the event written, the stream ended", 0.214, 0.165),
+  segment("the client's side: its p50 minus the server's own span (fetch, loopback)", 0.41, 0.4),
+];
+
+function segment(what: string, before: number, after: number): Row {
+  return { segment: what, "8bf21ea ms": before, "now ms": after };
+}
+
+/** What the alternated split measures, printed under it. */
+export const CALL_SPLIT_NOTE = "ZMQ is `jupyter_client` driving a kernel of its own (no server); " +
+  "the kernel client is sidekernel's `jupyter` executor in the bench's process, on a kernel of " +
+  "the same Jupyter Server the server uses; the plain call is one `tools/call` POST in a " +
+  "2025-era session, read to its end. The server's `execute()` is the mean of its " +
+  "`sidekernel_execution_duration_seconds` over exactly those calls. A path's row moves by " +
+  "±1 ms between runs with no change of code; alternating blocks keeps the ratios of one run " +
+  "comparable.";
+
 /** The bullets of "Where the time goes". */
 export const WHERE_TIME_GOES: string[] = [
   "- **Jupyter, `x=1`.** The kernel over ZMQ is the floor. Through Jupyter Server a plain " +
   "WebSocket client waits ~40 ms per execution for the client's delayed ACK, because the " +
   "server does not set TCP_NODELAY; sidekernel's kernel client sends a pong after every " +
-  "frame and lands close to ZMQ. Marks inside the server (plain `fetch` client, 100 calls, " +
-  "medians) put the serving layer's own share at ~1.3 ms: ~0.9 ms from the request's first " +
-  "byte to the python tool's handler (node:http to a web `Request`, the guard, the session " +
-  "lookup, admission, the SDK's JSON-RPC dispatch and input validation) and ~0.3 ms from the " +
-  "kernel's answer to the last byte written (rendering, metrics, the answer as one SSE event " +
-  "with an event id in the resumable event store). The rest of the plain-fetch row is the " +
-  "executor's `execute()` inside the server. On a loaded machine (another suite running) " +
-  "that took ~9 ms median against ~6 ms for the same call in the bench's own process, and the " +
-  "plain-fetch row came to 1.4–1.9× ZMQ. On a quiet machine it came to 1.20× in one full run " +
-  "and to 2.15–2.16× in two later ones with the same serving code: there the server's own " +
-  "metrics put `execute()` at 6.6 ms mean (ZMQ 4.1–5.0 ms) and everything else at ~2.2 ms, " +
-  "and the bundle and the sources measured alike (8.8 against 8.8 ms, alternated). The gap scatters with the load: the server's call crosses four processes " +
-  "(client, sidekernel, Jupyter Server, kernel) on two cores. A `GET /healthz` costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK " +
-  "client adds its own share on top, so its row scatters more (p99).",
+  'frame and lands close to ZMQ. The table "where the time of a `python` call goes" splits ' +
+  'one call from three paths alternated in one run; the table "marks inside the server" ' +
+  "splits the serving share itself. The kernel's round trip through Jupyter Server is ~5 ms " +
+  "of a ~6.5 ms call, and it is not sidekernel's: the same client in the bench's own process " +
+  "costs as much as inside the server. The serving layer costs ~1 ms inside the server plus " +
+  "~0.4 ms on the client's side. That puts the plain-fetch row at 1.3× ZMQ at best, in a run " +
+  "where the relay is fast: sidekernel's own kernel client alone, with no serving at all, " +
+  "measured 1.09–1.57× ZMQ in the runs on record, so the 1.25× bound is out of reach for any " +
+  "MCP server that goes through Jupyter Server on this machine, where a call crosses four " +
+  "processes (client, sidekernel, Jupyter Server, kernel) on two cores. A `GET /healthz` " +
+  "costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK client adds its own share on top, so " +
+  "its row scatters more (p99).",
   "- **Local executor.** No Jupyter Server and no WebSocket: a cell is one JSON line on the " +
   "driver's stdin and a marker on its stdout, so `x=1` costs the MCP round trip plus well under " +
   "a millisecond in Python, below the raw kernel over ZMQ. Pod scope serialises the 20 " +

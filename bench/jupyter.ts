@@ -39,28 +39,99 @@ function summarize(sample: number[]): Latency {
   return { runs: sample.length, p50: percentile(sample, 50), p99: percentile(sample, 99) };
 }
 
+// Starts one kernel, then times `n` executions of `x=1` for each count read on stdin and
+// prints their times (ms) as one JSON line, until stdin closes.
 const ZMQ_SCRIPT = `
 import json, sys, time
 from jupyter_client import KernelManager
-runs, warmup = int(sys.argv[1]), int(sys.argv[2])
 km = KernelManager(kernel_name="python3")
 km.start_kernel()
 kc = km.client()
 kc.start_channels()
-kc.wait_for_ready(timeout=60)
-times = []
 try:
-    for i in range(warmup + runs):
-        t = time.perf_counter()
-        # execute_interactive returns after the reply AND iopub idle.
-        kc.execute_interactive("x=1", timeout=30, output_hook=lambda msg: None)
-        if i >= warmup:
+    kc.wait_for_ready(timeout=60)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        times = []
+        for i in range(int(line)):
+            t = time.perf_counter()
+            # execute_interactive returns after the reply AND iopub idle.
+            kc.execute_interactive("x=1", timeout=30, output_hook=lambda msg: None)
             times.append((time.perf_counter() - t) * 1000)
+        print(json.dumps(times), flush=True)
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
-print(json.dumps(times))
 `;
+
+/**
+ * A standalone kernel driven over ZMQ by `jupyter_client` (no server), kept
+ * running so that its runs can alternate with other paths' in one run.
+ */
+export class ZmqKernel {
+  readonly #child: Deno.ChildProcess;
+  readonly #lines: ReadableStreamDefaultReader<string>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.#lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lines())
+      .getReader();
+  }
+
+  /**
+   * Starts the kernel and waits until it answers.
+   *
+   * @throws {Error} When `/usr/bin/python3` lacks `jupyter_client`/`ipykernel` (stderr in the message).
+   */
+  static async start(): Promise<ZmqKernel> {
+    const child = new Deno.Command(PYTHON, {
+      args: ["-c", ZMQ_SCRIPT],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const kernel = new ZmqKernel(child);
+    const first = await kernel.#lines.read();
+    if (first.value !== "ready") {
+      await kernel.close().catch(() => {});
+      const err = await new Response(child.stderr).text().catch(() => "");
+      throw new Error(`ZMQ kernel did not start: ${err.slice(-2000)}`);
+    }
+    return kernel;
+  }
+
+  /** Times `runs` executions of `x=1`; milliseconds. */
+  async time(runs: number): Promise<number[]> {
+    await this.#stdin.write(new TextEncoder().encode(`${runs}\n`));
+    const line = await this.#lines.read();
+    if (line.done) throw new Error("the ZMQ kernel's driver exited");
+    return JSON.parse(line.value) as number[];
+  }
+
+  /** Shuts the kernel down and waits for its driver to exit. */
+  async close(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    this.#child.stderr.cancel().catch(() => {});
+    await this.#child.status;
+  }
+}
+
+/** Splits a text stream into lines. */
+function lines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const part of parts) controller.enqueue(part);
+    },
+    flush(controller) {
+      if (rest) controller.enqueue(rest);
+    },
+  });
+}
 
 /**
  * Times `x=1` on a standalone kernel over ZMQ (`jupyter_client.KernelManager`), no server.
@@ -70,15 +141,13 @@ print(json.dumps(times))
  * @throws {Error} When `/usr/bin/python3` lacks `jupyter_client`/`ipykernel` (stderr in the message).
  */
 export async function benchZmq(runs: number): Promise<Latency> {
-  const out = await new Deno.Command(PYTHON, {
-    args: ["-c", ZMQ_SCRIPT, String(runs), String(WARMUP)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`ZMQ bench failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  const kernel = await ZmqKernel.start();
+  try {
+    await kernel.time(WARMUP);
+    return summarize(await kernel.time(runs));
+  } finally {
+    await kernel.close();
   }
-  return summarize(JSON.parse(new TextDecoder().decode(out.stdout)) as number[]);
 }
 
 /**

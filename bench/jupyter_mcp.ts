@@ -13,8 +13,11 @@ import {
   openRawSession,
   postMcp,
 } from "../tests/support/clients.ts";
+import { createJupyterExecutor } from "../src/exec/jupyter.ts";
+import { silentLogger } from "../src/obs/log.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
 import { startServer } from "../tests/support/server.ts";
+import { ZmqKernel } from "./jupyter.ts";
 import { percentile, type Row, timeRuns } from "./stats.ts";
 
 /** Options of {@link benchJupyterMcp}. */
@@ -26,6 +29,31 @@ export interface JupyterMcpOptions {
   sessions?: number;
   /** Calls per session. @default 50 */
   callsPerSession?: number;
+  /** Rounds of the alternated run (each path {@link ALTERNATED_BLOCK} calls per round). @default 10 */
+  rounds?: number;
+}
+
+/** Calls of one path in a row in the alternated run. */
+export const ALTERNATED_BLOCK = 20;
+
+/**
+ * `x=1` on three paths in alternating blocks of one run, so that each sees
+ * the same machine: the kernel over ZMQ (no server), sidekernel's kernel
+ * client in the bench's process (through the Jupyter Server, no serving),
+ * and the `python` tool over Streamable HTTP with a plain `fetch` client.
+ * Milliseconds per call.
+ */
+export interface Alternated {
+  zmq: number[];
+  kernelClient: number[];
+  plain: number[];
+  /**
+   * Mean of the server's own `execute()` over the plain calls (its
+   * `sidekernel_execution_duration_seconds` histogram): the plain call's
+   * time minus this is the serving layer's (HTTP, MCP, rendering, logging,
+   * and the client's side of the request).
+   */
+  serverExecuteMeanMs: number;
 }
 
 /** What {@link benchJupyterMcp} measured. */
@@ -41,6 +69,7 @@ export interface JupyterMcpResult {
    * raw kernel.
    */
   plainP50: number;
+  alternated: Alternated;
 }
 
 /** Runs the MCP-level Jupyter bench against a started Jupyter Server. */
@@ -64,6 +93,12 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
       const text = await (await postMcp(mcpUrl, body, session)).text();
       if (!text.includes(`"id":${id}`)) throw new Error(`no answer to call ${id}: ${text}`);
     };
+    const alternated = await alternate(
+      server.url,
+      options.jupyter,
+      plainCall,
+      options.rounds ?? 10,
+    );
     const plain = await timeRuns(runs, plainCall, 10);
     const plainP50 = percentile(plain, 50);
     latency.push({
@@ -119,6 +154,7 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
       latency,
       streamableP50,
       plainP50,
+      alternated,
       throughput: {
         what: `${sessions} sessions × ${perSession} calls, pod kernel`,
         calls: times.length,
@@ -131,4 +167,60 @@ export async function benchJupyterMcp(options: JupyterMcpOptions): Promise<Jupyt
   } finally {
     await server.stop();
   }
+}
+
+async function alternate(
+  serverUrl: string,
+  jupyter: JupyterServer,
+  plainCall: () => Promise<void>,
+  rounds: number,
+): Promise<Alternated> {
+  const zmq = await ZmqKernel.start();
+  const executor = createJupyterExecutor({
+    url: jupyter.url,
+    token: jupyter.token,
+    timeoutSeconds: 60,
+    logger: silentLogger,
+  });
+  const kernelCall = async () => {
+    const result = await executor.execute({ code: "x=1", onOutput: () => {} });
+    if (result.end.kind !== "ok") throw new Error(`x=1 ended ${result.end.kind}`);
+  };
+  try {
+    const out: Alternated = { zmq: [], kernelClient: [], plain: [], serverExecuteMeanMs: NaN };
+    await zmq.time(ALTERNATED_BLOCK);
+    await timeRuns(ALTERNATED_BLOCK, kernelCall, 0);
+    await timeRuns(ALTERNATED_BLOCK, plainCall, 0);
+    let executed = { sum: 0, count: 0 };
+    for (let round = 0; round < rounds; round++) {
+      out.zmq.push(...await zmq.time(ALTERNATED_BLOCK));
+      out.kernelClient.push(...await timeRuns(ALTERNATED_BLOCK, kernelCall, 0));
+      const before = await executions(serverUrl);
+      out.plain.push(...await timeRuns(ALTERNATED_BLOCK, plainCall, 0));
+      const after = await executions(serverUrl);
+      executed = {
+        sum: executed.sum + after.sum - before.sum,
+        count: executed.count + after.count - before.count,
+      };
+    }
+    out.serverExecuteMeanMs = (executed.sum / executed.count) * 1000;
+    return out;
+  } finally {
+    await executor.close();
+    await zmq.close();
+  }
+}
+
+/** The server's jupyter execution histogram: total seconds and count. */
+async function executions(serverUrl: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const value = (name: string) => {
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{executor="jupyter"} `));
+    if (!line) throw new Error(`/metrics has no ${name} for the jupyter executor`);
+    return Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+  return {
+    sum: value("sidekernel_execution_duration_seconds_sum"),
+    count: value("sidekernel_execution_duration_seconds_count"),
+  };
 }

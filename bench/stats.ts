@@ -12,6 +12,11 @@ export function percentile(sample: number[], p: number): number {
   return sorted[rank];
 }
 
+/** Arithmetic mean of a sample. */
+export function mean(sample: number[]): number {
+  return sample.length === 0 ? NaN : sample.reduce((a, b) => a + b, 0) / sample.length;
+}
+
 /** Times `fn` `runs` times after `warmup` unmeasured runs; returns milliseconds. */
 export async function timeRuns(
   runs: number,
