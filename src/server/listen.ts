@@ -249,6 +249,15 @@ async function send(
 /** How long a refused request's connection stays open after its answer, for the client to read it. */
 const REFUSED_HOLD_MS = 2_000;
 
+async function refuse(
+  res: ServerResponse,
+  response: Response,
+  headers: Record<string, string | string[]>,
+): Promise<void> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  await answerUnread(res, response.status, headers, bytes);
+}
+
 /**
  * Answers a request whose body was left unread (413, 408, or refused before
  * it was read) without losing the answer. `node:http` closes a connection
@@ -258,25 +267,29 @@ const REFUSED_HOLD_MS = 2_000;
  * of 100 clients sending a 100 MiB body got no 413 at all). So the answer
  * goes out whole, with its length and `connection: close`, and the response
  * is ended (and the connection closed) only when the client closes or
- * {@link REFUSED_HOLD_MS} later. Nothing more of the body is read
- * meanwhile: the client's writes stall on a full window.
+ * `holdMs` later (2 s by default). Nothing more of the body is read
+ * meanwhile: the client's writes stall on a full window. The webhook's HTTPS
+ * listener answers its 413 this way too.
+ *
+ * @param headers the answer's headers; `content-length` and `connection` are set here
  */
-async function refuse(
+export async function answerUnread(
   res: ServerResponse,
-  response: Response,
+  status: number,
   headers: Record<string, string | string[]>,
+  body: Uint8Array,
+  holdMs: number = REFUSED_HOLD_MS,
 ): Promise<void> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  headers["content-length"] = String(bytes.byteLength);
+  headers["content-length"] = String(body.byteLength);
   headers["connection"] = "close";
-  res.writeHead(response.status, headers);
-  res.write(bytes);
+  res.writeHead(status, headers);
+  res.write(body);
   const socket = res.socket;
   if (socket && !socket.destroyed) {
     const closed = new AbortController();
     const onClose = () => closed.abort();
     socket.once("close", onClose);
-    await delay(REFUSED_HOLD_MS, closed.signal).catch(() => {});
+    await delay(holdMs, closed.signal).catch(() => {});
     socket.off("close", onClose);
   }
   res.end();

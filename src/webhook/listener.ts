@@ -11,6 +11,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "../obs/log.ts";
+import { answerUnread } from "../server/listen.ts";
 import type { CertPair } from "./certs.ts";
 import type { Handler } from "./handler.ts";
 import { MAX_REVIEW_BYTES } from "./handler.ts";
@@ -140,17 +141,14 @@ async function serveOne(
   logger: Logger,
 ): Promise<void> {
   try {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Uint8Array).byteLength;
-      if (size > maxBytes) {
-        res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-        res.end(`sidekernel webhook: the request body is over ${maxBytes} bytes\n`);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk as Uint8Array);
+    const read = await readBody(req, maxBytes);
+    if (read === "too large") {
+      // Answered whole and held open, never destroyed at once: closing while the client's
+      // bytes sit unread resets the connection and the client loses the 413 (src/server/listen.ts).
+      const text = `sidekernel webhook: the request body is over ${maxBytes} bytes\n`;
+      const head = { "content-type": "text/plain; charset=utf-8" };
+      await answerUnread(res, 413, head, new TextEncoder().encode(text));
+      return;
     }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -158,7 +156,7 @@ async function serveOne(
       for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
     }
     const method = req.method ?? "GET";
-    const body = method === "GET" || method === "HEAD" ? undefined : concat(chunks, size);
+    const body = method === "GET" || method === "HEAD" ? undefined : read;
     // The Host header is the client's to choose; only the path is read.
     const request = new Request(new URL(req.url ?? "/", "https://webhook.invalid"), {
       method,
@@ -181,6 +179,51 @@ async function serveOne(
       res.destroy();
     }
   }
+}
+
+/**
+ * Reads the request body, or stops reading at the first byte past
+ * `maxBytes` (at once when `Content-Length` says so) and leaves the rest
+ * unread: the stream is paused, not destroyed, so the answer can still go out.
+ */
+function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | "too large"> {
+  if (Number(req.headers["content-length"] ?? 0) > maxBytes) return Promise.resolve("too large");
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        done();
+        req.pause();
+        resolve("too large");
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onClose = () => onError(new Error("the client closed the connection mid-body"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {

@@ -33,6 +33,54 @@ function rawTls(port: number, ca: string, data: string | Uint8Array): Promise<st
   });
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * POSTs a chunked body of `mib` MiB over TLS, in 1 MiB chunks, and stops
+ * sending once a whole answer (by its Content-Length) has come, as curl
+ * does; returns the answer's status line ("" when the connection was reset
+ * before any answer could be read).
+ */
+async function floodUntilAnswered(port: number, ca: string, mib: number): Promise<string> {
+  const conn = await Deno.connectTls({ hostname: "localhost", port, caCerts: [ca] });
+  let text = "";
+  let answered = false;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const bytes of conn.readable) {
+        text += decoder.decode(bytes, { stream: true });
+        const [top, body] = text.split("\r\n\r\n");
+        const length = Number(/content-length: *(\d+)/i.exec(top)?.[1] ?? NaN);
+        if (body !== undefined && body.length >= length) break;
+      }
+    } catch {
+      // reset: what came is the answer
+    }
+    answered = true;
+  })();
+  const writer = conn.writable.getWriter();
+  const chunk = new TextEncoder().encode(`100000\r\n${"x".repeat(MIB)}\r\n`);
+  try {
+    await writer.write(
+      new TextEncoder().encode(
+        "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+          "Transfer-Encoding: chunked\r\n\r\n",
+      ),
+    );
+    for (let i = 0; i < mib && !answered; i++) await writer.write(chunk);
+  } catch {
+    // the server closed the connection after its answer
+  }
+  await reading;
+  try {
+    conn.close();
+  } catch {
+    // closed already
+  }
+  return text.split("\r\n")[0];
+}
+
 async function stillServes(webhook: WebhookProcess, client: Deno.HttpClient): Promise<void> {
   const health = await fetch(`${webhook.url}/healthz`, { client });
   assert.equal(health.status, 200);
@@ -54,6 +102,20 @@ Deno.test("sidekernel webhook under attack: clear refusals, then it still inject
       assert.match(text, /over 8388608 bytes/);
       await stillServes(webhook, client);
     });
+
+    await t.step(
+      "20 clients still sending a 64 MiB chunked body each get the 413, none a bare reset",
+      async () => {
+        const statuses: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          statuses.push(await floodUntilAnswered(webhook.port, ca.caCert, 64));
+        }
+        // Destroyed right after its answer, the connection was reset while the client's bytes
+        // were unread, and the client lost the 413.
+        assert.deepEqual(statuses.filter((s) => !s.includes(" 413 ")), []);
+        await stillServes(webhook, client);
+      },
+    );
 
     await t.step("a body longer than its Content-Length is not read past it", async () => {
       const body = JSON.stringify(reviewFor(jobPod()));
