@@ -50,7 +50,7 @@ mkdir -p dist
 for target in $targets; do
   echo "compile: $target" >&2
   # shellcheck disable=SC2086 # $include is a list of flags
-  deno compile -P=server --ignore-env --unstable-worker-options --v8-flags=--max-semi-space-size=1 $include --target "$target" \
+  deno compile -P=server --ignore-env --unstable-worker-options --v8-flags=--max-semi-space-size=1,--no-concurrent-recompilation $include --target "$target" \
     -o "dist/sidekernel-$target" "$BUNDLE/main.js"
 done
 

@@ -16,8 +16,9 @@ export const SIDEKERNEL_ARGS: readonly string[] = [
   "-P=server",
   "--ignore-env",
   "--unstable-worker-options",
-  // Like `deno task start` and the compiled binary: a 1 MiB young generation (docs/PERFORMANCE.md).
-  "--v8-flags=--max-semi-space-size=1",
+  // Like `deno task start` and the compiled binary: a 1 MiB young generation, and optimised
+  // code compiled on the thread that runs it (docs/PERFORMANCE.md, "Footprint").
+  "--v8-flags=--max-semi-space-size=1,--no-concurrent-recompilation",
   join(ROOT, "main.ts"),
 ];
 
