@@ -210,16 +210,20 @@ export const WHERE_TIME_GOES: string[] = [
   "server does not set TCP_NODELAY; sidekernel's kernel client sends a pong after every " +
   'frame and lands close to ZMQ. The table "where the time of a `python` call goes" splits ' +
   'one call from three paths alternated in one run; the table "marks inside the server" ' +
-  "splits the serving share itself. The kernel's round trip through Jupyter Server is ~5 ms " +
-  "of a ~6.5 ms call, and it is not sidekernel's: the same client in the bench's own process " +
-  "costs as much as inside the server. The serving layer costs ~1 ms inside the server plus " +
-  "~0.4 ms on the client's side. That puts the plain-fetch row at 1.3× ZMQ at best, in a run " +
-  "where the relay is fast: sidekernel's own kernel client alone, with no serving at all, " +
-  "measured 1.09–1.57× ZMQ in the runs on record, so the 1.25× bound is out of reach for any " +
-  "MCP server that goes through Jupyter Server on this machine, where a call crosses four " +
-  "processes (client, sidekernel, Jupyter Server, kernel) on two cores. A `GET /healthz` " +
-  "costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK client adds its own share on top, so " +
-  "its row scatters more (p99).",
+  "splits the serving share itself. In the runs with both (2026-12-01): Jupyter Server's " +
+  "relay costs 0–0.45 ms over ZMQ, the same `execute()` inside the server 0.4–0.7 ms more " +
+  "than in the bench's process (the serving worker's event loop also carries the HTTP side " +
+  "of the call, and a fourth process wakes), and the serving 1.6–2.2 ms as a mean, which " +
+  "carries the tail (as medians of the marks: ~1 ms inside the server, ~0.4 ms on the " +
+  "client's side). The plain-fetch call came to 1.70× and 1.71× ZMQ. Within 1.25× of a " +
+  "4.7 ms kernel, the relay, the server's `execute()` and the whole serving would have to " +
+  "fit in ~1.2 ms; with the relay at 0.3 ms that leaves ~0.9 ms for a real HTTP request, " +
+  "the MCP SDK's dispatch and the client, which take ~1.1 ms at their medians before any of " +
+  "sidekernel's own code (node:http in and out ~0.45 ms, the SDK ~0.25 ms, the client " +
+  "~0.4 ms). So the bound is out of reach through Jupyter Server on this machine, where a " +
+  "call crosses four processes (client, sidekernel, Jupyter Server, kernel) on two cores. " +
+  "A `GET /healthz` costs ~0.6 ms, an MCP `ping` ~1.0 ms. The MCP SDK client adds its own " +
+  "share on top, so its row scatters more (p99).",
   "- **Local executor.** No Jupyter Server and no WebSocket: a cell is one JSON line on the " +
   "driver's stdin and a marker on its stdout, so `x=1` costs the MCP round trip plus well under " +
   "a millisecond in Python, below the raw kernel over ZMQ. Pod scope serialises the 20 " +
