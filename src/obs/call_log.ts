@@ -37,8 +37,8 @@ export function cleanId(value: string | string[] | undefined): string | undefine
 /**
  * Builds the fields of the call's log line. Synchronous, because it runs
  * between a tool's result and its answer: `crypto.subtle.digest` is an
- * asynchronous operation and cost ~0.2 ms of every `python` call there
- * (docs/PERFORMANCE.md, "Where the time of a call goes").
+ * asynchronous operation and cost ~0.1 ms of every `python` call there
+ * (docs/PERFORMANCE.md, "marks inside the server").
  *
  * @param verbose include the code and the output text (log level debug)
  */

@@ -46,7 +46,7 @@ export class AnswerStreams {
     const decoder = new TextDecoder();
     const source = response.body.getReader();
     // A pull-through stream, not pipeThrough(): one hop per chunk, nothing
-    // buffered ahead of the reader (docs/PERFORMANCE.md, "Where the time of a call goes").
+    // buffered ahead of the reader (docs/PERFORMANCE.md, "marks inside the server").
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         let next: ReadableStreamReadResult<Uint8Array>;
