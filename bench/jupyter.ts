@@ -17,6 +17,7 @@ import { executeRequest } from "../src/kernel/messages.ts";
 import { JupyterRestClient } from "../src/kernel/rest.ts";
 import { deserializeV1, serializeV1, V1_SUBPROTOCOL } from "../src/kernel/wire.ts";
 import { silentLogger } from "../src/obs/log.ts";
+import { lineSplitter } from "../tests/support/server.ts";
 import { percentile, timeRuns } from "./stats.ts";
 
 /** Latency summary in milliseconds. */
@@ -76,7 +77,7 @@ export class ZmqKernel {
   private constructor(child: Deno.ChildProcess) {
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
-    this.#lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lines())
+    this.#lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter())
       .getReader();
   }
 
@@ -94,12 +95,11 @@ export class ZmqKernel {
     }).spawn();
     const kernel = new ZmqKernel(child);
     const first = await kernel.#lines.read();
-    if (first.value !== "ready") {
-      await kernel.close().catch(() => {});
-      const err = await new Response(child.stderr).text().catch(() => "");
-      throw new Error(`ZMQ kernel did not start: ${err.slice(-2000)}`);
-    }
-    return kernel;
+    if (first.value === "ready") return kernel;
+    // The driver prints nothing else first: it failed, and its stderr says why.
+    const err = await new Response(child.stderr).text().catch(() => "");
+    await kernel.close().catch(() => {});
+    throw new Error(`ZMQ kernel did not start: ${err.slice(-2000)}`);
   }
 
   /** Times `runs` executions of `x=1`; milliseconds. */
@@ -116,21 +116,6 @@ export class ZmqKernel {
     this.#child.stderr.cancel().catch(() => {});
     await this.#child.status;
   }
-}
-
-/** Splits a text stream into lines. */
-function lines(): TransformStream<string, string> {
-  let rest = "";
-  return new TransformStream({
-    transform(chunk, controller) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      for (const part of parts) controller.enqueue(part);
-    },
-    flush(controller) {
-      if (rest) controller.enqueue(rest);
-    },
-  });
 }
 
 /**

@@ -121,7 +121,8 @@ export async function startServer(
 // deno-lint-ignore no-control-regex
 const DENO_NOTICE = /^(\x1b\[[0-9;]*m)*(Warning|Download|Check)\b/;
 
-function lineSplitter(): TransformStream<string, string> {
+/** Splits a text stream into its non-empty lines. */
+export function lineSplitter(): TransformStream<string, string> {
   let buffer = "";
   return new TransformStream({
     transform(chunk, controller) {
