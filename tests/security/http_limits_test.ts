@@ -12,6 +12,7 @@ import {
   openRawSession,
   sessionIdOf,
 } from "../support/clients.ts";
+import { floodUntilAnswered } from "../support/flood.ts";
 import { makeWorkspace, rssMiB, type ServerProcess, startServer } from "../support/server.ts";
 
 const encoder = new TextEncoder();
@@ -135,56 +136,16 @@ Deno.test("a chunked 100 MiB body on a session gets 413 at the limit, RSS stays 
   });
 });
 
-/**
- * POSTs a chunked body of up to `mib` MiB on a raw connection and stops
- * sending once a whole answer (by its Content-Length) has come, as curl
- * does; returns the answer's status line ("" when the connection was reset
- * before any answer could be read).
- */
-async function floodUntilAnswered(
-  server: ServerProcess,
-  headers: Record<string, string>,
-  mib: number,
-): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  let text = "";
-  let answered = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const bytes of conn.readable) {
-        text += decoder.decode(bytes, { stream: true });
-        const [top, body] = text.split("\r\n\r\n");
-        const length = Number(/content-length: *(\d+)/i.exec(top)?.[1] ?? NaN);
-        if (body !== undefined && body.length >= length) break;
-      }
-    } catch {
-      // reset: what came is the answer
-    }
-    answered = true;
-  })();
-  const writer = conn.writable.getWriter();
-  try {
-    await writer.write(encoder.encode(`${chunkedHead(server, "/mcp", headers)}1\r\n[\r\n`));
-    for (let i = 0; i < mib && !answered; i++) await writer.write(MIB_CHUNK);
-  } catch {
-    // the server closed the connection after its answer
-  }
-  await reading;
-  try {
-    conn.close();
-  } catch {
-    // closed already
-  }
-  return text.split("\r\n")[0];
-}
-
 Deno.test("100 clients still sending a too-large body each get the 413, none a bare reset", async () => {
   await underAttack(async (server) => {
     const client = await connectStreamable(`${server.url}/mcp`);
     const headers = { "mcp-session-id": sessionIdOf(client) };
     const statuses: string[] = [];
-    for (let i = 0; i < 100; i++) statuses.push(await floodUntilAnswered(server, headers, 100));
+    const head = encoder.encode(`${chunkedHead(server, "/mcp", headers)}1\r\n[\r\n`);
+    for (let i = 0; i < 100; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      statuses.push(await floodUntilAnswered(conn, head, MIB_CHUNK, 100));
+    }
     // Closed at once after its answer, the connection was reset while the client's bytes were
     // unread, and the client lost the answer: 12 of 100 got "" before the answer was held open.
     assert.deepEqual(statuses.filter((s) => !s.includes(" 413 ")), []);

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { connect as tlsConnect } from "node:tls";
+import { floodUntilAnswered } from "../support/flood.ts";
 import { createTestCa } from "../support/webhook_certs.ts";
 import { envelope, loadReview, type Obj, reviewFor } from "../support/webhook_harness.ts";
 import { postReview, startWebhook, type WebhookProcess } from "../support/webhook_process.ts";
@@ -33,53 +34,12 @@ function rawTls(port: number, ca: string, data: string | Uint8Array): Promise<st
   });
 }
 
-const MIB = 1024 * 1024;
-
-/**
- * POSTs a chunked body of `mib` MiB over TLS, in 1 MiB chunks, and stops
- * sending once a whole answer (by its Content-Length) has come, as curl
- * does; returns the answer's status line ("" when the connection was reset
- * before any answer could be read).
- */
-async function floodUntilAnswered(port: number, ca: string, mib: number): Promise<string> {
-  const conn = await Deno.connectTls({ hostname: "localhost", port, caCerts: [ca] });
-  let text = "";
-  let answered = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const bytes of conn.readable) {
-        text += decoder.decode(bytes, { stream: true });
-        const [top, body] = text.split("\r\n\r\n");
-        const length = Number(/content-length: *(\d+)/i.exec(top)?.[1] ?? NaN);
-        if (body !== undefined && body.length >= length) break;
-      }
-    } catch {
-      // reset: what came is the answer
-    }
-    answered = true;
-  })();
-  const writer = conn.writable.getWriter();
-  const chunk = new TextEncoder().encode(`100000\r\n${"x".repeat(MIB)}\r\n`);
-  try {
-    await writer.write(
-      new TextEncoder().encode(
-        "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-          "Transfer-Encoding: chunked\r\n\r\n",
-      ),
-    );
-    for (let i = 0; i < mib && !answered; i++) await writer.write(chunk);
-  } catch {
-    // the server closed the connection after its answer
-  }
-  await reading;
-  try {
-    conn.close();
-  } catch {
-    // closed already
-  }
-  return text.split("\r\n")[0];
-}
+/** A chunked POST /mutate head, and one 1 MiB chunk of its body. */
+const CHUNKED_HEAD = new TextEncoder().encode(
+  "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+    "Transfer-Encoding: chunked\r\n\r\n",
+);
+const MIB_CHUNK = new TextEncoder().encode(`100000\r\n${"x".repeat(1024 * 1024)}\r\n`);
 
 async function stillServes(webhook: WebhookProcess, client: Deno.HttpClient): Promise<void> {
   const health = await fetch(`${webhook.url}/healthz`, { client });
@@ -108,7 +68,12 @@ Deno.test("sidekernel webhook under attack: clear refusals, then it still inject
       async () => {
         const statuses: string[] = [];
         for (let i = 0; i < 20; i++) {
-          statuses.push(await floodUntilAnswered(webhook.port, ca.caCert, 64));
+          const conn = await Deno.connectTls({
+            hostname: "localhost",
+            port: webhook.port,
+            caCerts: [ca.caCert],
+          });
+          statuses.push(await floodUntilAnswered(conn, CHUNKED_HEAD, MIB_CHUNK, 64));
         }
         // Destroyed right after its answer, the connection was reset while the client's bytes
         // were unread, and the client lost the 413.
