@@ -150,6 +150,12 @@ async function serveOne(
       await answerUnread(res, 413, head, new TextEncoder().encode(text));
       return;
     }
+    if (read === "gone") {
+      // Nobody to answer; not the webhook's failure, so not an error in its log.
+      logger.debug("the client closed the connection before its body ended");
+      res.destroy();
+      return;
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined) continue;
@@ -185,11 +191,12 @@ async function serveOne(
  * Reads the request body, or stops reading at the first byte past
  * `maxBytes` (at once when `Content-Length` says so) and leaves the rest
  * unread: the stream is paused, not destroyed, so the answer can still go out.
+ * `"gone"` when the client closed the connection before the body ended.
  */
 function readBody(
   req: IncomingMessage,
   maxBytes: number,
-): Promise<Uint8Array<ArrayBuffer> | "too large"> {
+): Promise<Uint8Array<ArrayBuffer> | "too large" | "gone"> {
   if (Number(req.headers["content-length"] ?? 0) > maxBytes) return Promise.resolve("too large");
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
@@ -216,9 +223,15 @@ function readBody(
     };
     const onError = (error: Error) => {
       done();
-      reject(error);
+      // node:http reports a connection closed mid-body as an "aborted" error.
+      if ((error as { code?: string }).code === "ECONNRESET" || req.socket?.destroyed) {
+        resolve("gone");
+      } else reject(error);
     };
-    const onClose = () => onError(new Error("the client closed the connection mid-body"));
+    const onClose = () => {
+      done();
+      resolve("gone");
+    };
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);

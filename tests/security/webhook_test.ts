@@ -82,6 +82,32 @@ Deno.test("sidekernel webhook under attack: clear refusals, then it still inject
       },
     );
 
+    await t.step(
+      "50 clients that close halfway through their body are dropped quietly",
+      async () => {
+        const before = webhook.logs.length;
+        for (let i = 0; i < 50; i++) {
+          const conn = await Deno.connectTls({
+            hostname: "localhost",
+            port: webhook.port,
+            caCerts: [ca.caCert],
+          });
+          await conn.write(
+            new TextEncoder().encode(
+              "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                'Content-Length: 100000\r\n\r\n{"apiVersion":',
+            ),
+          );
+          conn.close();
+        }
+        await stillServes(webhook, client);
+        const errors = webhook.logs.slice(before).filter((line) =>
+          line.includes('"level":"error"')
+        );
+        assert.deepEqual(errors, [], "a client going away is not the webhook's error");
+      },
+    );
+
     await t.step("a body longer than its Content-Length is not read past it", async () => {
       const body = JSON.stringify(reviewFor(jobPod()));
       const answer = await rawTls(
