@@ -73,9 +73,12 @@ export class ZmqKernel {
   readonly #child: Deno.ChildProcess;
   readonly #lines: ReadableStreamDefaultReader<string>;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  /** The driver's stderr, read all along so that a chatty one never blocks on a full pipe. */
+  readonly #stderr: Promise<string>;
 
   private constructor(child: Deno.ChildProcess) {
     this.#child = child;
+    this.#stderr = new Response(child.stderr).text().catch(() => "");
     this.#stdin = child.stdin.getWriter();
     this.#lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter())
       .getReader();
@@ -97,8 +100,8 @@ export class ZmqKernel {
     const first = await kernel.#lines.read();
     if (first.value === "ready") return kernel;
     // The driver prints nothing else first: it failed, and its stderr says why.
-    const err = await new Response(child.stderr).text().catch(() => "");
     await kernel.close().catch(() => {});
+    const err = await kernel.#stderr;
     throw new Error(`ZMQ kernel did not start: ${err.slice(-2000)}`);
   }
 
@@ -113,7 +116,6 @@ export class ZmqKernel {
   /** Shuts the kernel down and waits for its driver to exit. */
   async close(): Promise<void> {
     await this.#stdin.close().catch(() => {});
-    this.#child.stderr.cancel().catch(() => {});
     await this.#child.status;
   }
 }
@@ -200,21 +202,35 @@ export async function benchKernelClient(
   runs: number,
   pongAfterFrame = true,
 ): Promise<Latency> {
+  const client = kernelClient(target, pongAfterFrame);
+  try {
+    return summarize(await timeRuns(runs, client.call, WARMUP));
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * sidekernel's `jupyter` executor on a kernel of `target`: `call` runs `x=1`
+ * once (and throws unless it ended ok), `close` deletes the kernel.
+ */
+export function kernelClient(
+  target: JupyterTarget,
+  pongAfterFrame = true,
+): { call: () => Promise<void>; close: () => Promise<void> } {
   const executor = createJupyterExecutor({
     ...target,
     timeoutSeconds: 60,
     logger: silentLogger,
     pongAfterFrame,
   });
-  try {
-    const once = async () => {
+  return {
+    call: async () => {
       const result = await executor.execute({ code: "x=1", onOutput: () => {} });
       if (result.end.kind !== "ok") throw new Error(`x=1 ended ${result.end.kind}`);
-    };
-    return summarize(await timeRuns(runs, once, WARMUP));
-  } finally {
-    await executor.close();
-  }
+    },
+    close: () => executor.close(),
+  };
 }
 
 /** One row per path, for the bench table. */

@@ -13,11 +13,9 @@ import {
   openRawSession,
   postMcp,
 } from "../tests/support/clients.ts";
-import { createJupyterExecutor } from "../src/exec/jupyter.ts";
-import { silentLogger } from "../src/obs/log.ts";
 import { jupyterFlags, type JupyterServer } from "../tests/support/jupyter.ts";
 import { startServer } from "../tests/support/server.ts";
-import { ZmqKernel } from "./jupyter.ts";
+import { kernelClient, ZmqKernel } from "./jupyter.ts";
 import { percentile, type Row, timeRuns } from "./stats.ts";
 
 /** Options of {@link benchJupyterMcp}. */
@@ -176,16 +174,8 @@ async function alternate(
   rounds: number,
 ): Promise<Alternated> {
   const zmq = await ZmqKernel.start();
-  const executor = createJupyterExecutor({
-    url: jupyter.url,
-    token: jupyter.token,
-    timeoutSeconds: 60,
-    logger: silentLogger,
-  });
-  const kernelCall = async () => {
-    const result = await executor.execute({ code: "x=1", onOutput: () => {} });
-    if (result.end.kind !== "ok") throw new Error(`x=1 ended ${result.end.kind}`);
-  };
+  const client = kernelClient(jupyter);
+  const kernelCall = client.call;
   try {
     const out: Alternated = { zmq: [], kernelClient: [], plain: [], serverExecuteMeanMs: NaN };
     await zmq.time(ALTERNATED_BLOCK);
@@ -206,7 +196,7 @@ async function alternate(
     out.serverExecuteMeanMs = (executed.sum / executed.count) * 1000;
     return out;
   } finally {
-    await executor.close();
+    await client.close();
     await zmq.close();
   }
 }

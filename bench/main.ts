@@ -261,15 +261,16 @@ function callSplit(run: Alternated) {
   ];
   const rows: Row[] = parts.map(([part, ms]) => ({ part, "mean ms": ms, "× ZMQ": ms / zmq }));
   const p50 = (sample: number[]) => percentile(sample, 50);
-  const paths: Row[] = [
+  const samples: [string, number[]][] = [
     ["kernel over ZMQ", run.zmq],
     ["sidekernel kernel client (in the bench's process)", run.kernelClient],
     ["`python` x=1 over Streamable HTTP, plain `fetch`", run.plain],
-  ].map(([what, sample]) => ({
-    what: what as string,
-    "p50 ms": p50(sample as number[]),
-    "p99 ms": percentile(sample as number[], 99),
-    "× ZMQ p50": p50(sample as number[]) / p50(run.zmq),
+  ];
+  const paths: Row[] = samples.map(([what, sample]) => ({
+    what,
+    "p50 ms": p50(sample),
+    "p99 ms": percentile(sample, 99),
+    "× ZMQ p50": p50(sample) / p50(run.zmq),
   }));
   return {
     calls: run.plain.length,

@@ -267,7 +267,7 @@ async function refuse(
  * of 100 clients sending a 100 MiB body got no 413 at all). So the answer
  * goes out whole, with its length and `connection: close`, and the response
  * is ended (and the connection closed) only when the client closes or
- * `holdMs` later (2 s by default). Nothing more of the body is read
+ * {@link REFUSED_HOLD_MS} later. Nothing more of the body is read
  * meanwhile: the client's writes stall on a full window. The webhook's HTTPS
  * listener answers its 413 this way too.
  *
@@ -278,7 +278,6 @@ export async function answerUnread(
   status: number,
   headers: Record<string, string | string[]>,
   body: Uint8Array,
-  holdMs: number = REFUSED_HOLD_MS,
 ): Promise<void> {
   headers["content-length"] = String(body.byteLength);
   headers["connection"] = "close";
@@ -289,7 +288,7 @@ export async function answerUnread(
     const closed = new AbortController();
     const onClose = () => closed.abort();
     socket.once("close", onClose);
-    await delay(holdMs, closed.signal).catch(() => {});
+    await delay(REFUSED_HOLD_MS, closed.signal).catch(() => {});
     socket.off("close", onClose);
   }
   res.end();
