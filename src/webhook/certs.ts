@@ -90,9 +90,11 @@ export interface CertWatchEvents {
 }
 
 /**
- * Polls the two files every `intervalMs` and reports a changed pair. A
- * half-written change (new certificate, old key) is reported as an error and
- * tried again at the next change of either file.
+ * Polls the two files every `intervalMs` and reports a changed pair, once:
+ * files whose metadata changed but whose contents are the pair in service
+ * (touched, or the two stat'ed on either side of a Secret's `..data` swap)
+ * are not a change. A half-written change (new certificate, old key) is
+ * reported as an error and tried again at the next change of either file.
  *
  * @param serving the pair in service, if any: a different pair found at the first look is reported
  * @returns a function that stops the polling
@@ -108,7 +110,14 @@ export function watchCertPair(
   serving?: CertPair,
 ): () => void {
   let last: string | undefined;
+  let inService = serving;
   let stopped = false;
+  /** Reports `pair` unless it is the pair in service (files touched, or stat'ed across a swap). */
+  const report = (pair: CertPair) => {
+    if (pair.cert === inService?.cert && pair.key === inService?.key) return;
+    inService = pair;
+    events.onChange(pair);
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = async () => {
     try {
@@ -116,12 +125,11 @@ export function watchCertPair(
       if (last === undefined) {
         last = now;
         // A change between the first load and this look is not lost.
-        const current = serving ? await loadCertPair(files) : undefined;
-        if (current && current.fingerprint !== serving?.fingerprint) events.onChange(current);
+        if (serving) report(await loadCertPair(files));
       } else if (now !== last) {
         last = now;
         try {
-          events.onChange(await loadCertPair(files));
+          report(await loadCertPair(files));
         } catch (error) {
           if (!(error instanceof CertificateError)) throw error;
           events.onError(error);
